@@ -1,0 +1,2 @@
+namespace Estimo.Storage;
+internal static class StorageAssembly;
