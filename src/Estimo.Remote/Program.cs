@@ -1,7 +1,7 @@
-var builder = WebApplication.CreateBuilder(args);
-var app = builder.Build();
-app.MapGet("/health/live", () => Results.Ok());
-await app.RunAsync();
+using Estimo.Remote;
+using Estimo.Remote.Hosting;
 
-/// <summary>Entry point, visible to WebApplicationFactory-based tests.</summary>
+return await StartupGuard.RunAsync(() => EstimoRemoteApp.Build(args));
+
+/// <summary>Entry point, visible to tests.</summary>
 public partial class Program;

@@ -22,8 +22,11 @@ public sealed record Installation
     /// <summary>The Atlassian cloud id of the site.</summary>
     public required string CloudId { get; init; }
 
-    /// <summary>The site's browser URL, e.g. <c>https://acme.atlassian.net</c>.</summary>
-    public required Uri SiteUrl { get; init; }
+    /// <summary>
+    /// The site's browser URL, e.g. <c>https://acme.atlassian.net</c>, when known. Install
+    /// events do not carry it; UI invocations do (<c>context.siteUrl</c>).
+    /// </summary>
+    public Uri? SiteUrl { get; init; }
 
     /// <summary>The base URL for REST calls with Forge OAuth tokens (never the site URL).</summary>
     public required Uri ApiBaseUrl { get; init; }
@@ -47,7 +50,7 @@ public sealed record Installation
 public sealed record InstallationRegistration(
     string InstallationId,
     string CloudId,
-    Uri SiteUrl,
+    Uri? SiteUrl,
     Uri ApiBaseUrl,
     string AppVersion,
     string Environment,

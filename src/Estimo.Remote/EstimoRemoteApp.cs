@@ -1,0 +1,57 @@
+using Estimo.Remote.Api;
+using Estimo.Remote.Authentication;
+using Estimo.Remote.Health;
+using Estimo.Remote.Hosting;
+using Estimo.Remote.Installations;
+using Estimo.Remote.Logging;
+using Estimo.Storage;
+
+namespace Estimo.Remote;
+
+/// <summary>
+/// Composes the remote. Program.cs and the integration tests build the same application, so
+/// tests run the real pipeline on real Kestrel.
+/// </summary>
+public static class EstimoRemoteApp
+{
+    public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
+    {
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
+        {
+            Args = args,
+            ContentRootPath = Directory.GetCurrentDirectory(),
+        });
+
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.AddEstimoLogging();
+        builder.AddHttpsOnlyHost();
+        builder.Services.AddProblemDetails();
+        builder.Services.AddExceptionHandler<ProblemExceptionHandler>();
+        builder.Services.AddEstimoStorage(builder.Configuration);
+        builder.Services.AddForgeInvocationTokenAuthentication(builder.Configuration);
+        builder.Services.AddEstimoHealthChecks();
+        builder.Services.AddSingleton<SystemTokenRecorder>();
+        builder.Services.ConfigureHttpJsonOptions(json => json.SerializerOptions.PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.CamelCase);
+
+        configure?.Invoke(builder);
+
+        var app = builder.Build();
+        app.UseMiddleware<SecurityHeadersMiddleware>();
+        app.UseHsts();
+        app.UseMiddleware<RequestLoggingMiddleware>();
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        app.UseRouting();
+        app.UseCors();
+        app.UseAuthentication();
+        app.UseAuthorization();
+        app.UseMiddleware<SystemTokenRecordingMiddleware>();
+
+        app.MapEstimoHealthChecks();
+        app.MapLifecycleEndpoints();
+        app.MapMeEndpoints();
+        app.MapFallback(() => TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Not found", detail: "No such resource."))
+            .AllowAnonymous();
+        return app;
+    }
+}
