@@ -6,7 +6,7 @@ namespace Estimo.Core.Tests.Poker;
 internal static class Some
 {
     public const string Facilitator = "557058:facilitator";
-    public const string Delegate = "557058:delegate";
+    public const string Deputy = "557058:delegate";
     public const string Alice = "557058:alice";
     public const string Bob = "557058:bob";
     public const string Watcher = "557058:observer";
@@ -28,7 +28,7 @@ internal static class Some
             SessionId = "session-1",
             InstallationId = "ari:cloud:ecosystem::installation/1",
             FacilitatorAccountId = Facilitator,
-            DelegateAccountIds = [Delegate],
+            DelegateAccountIds = [Deputy],
             Deck = deck ?? BuiltInDecks.Fibonacci,
             Issues = Issues(issues),
             Mode = mode,
