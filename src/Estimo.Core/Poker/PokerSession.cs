@@ -20,7 +20,7 @@ namespace Estimo.Core.Poker;
 /// <para>Votes carry the issue id instead of an expected version: many people vote at once, and
 /// a vote is only stale if it targets an issue that is no longer open for voting.</para>
 /// </remarks>
-public sealed class PokerSession
+public sealed partial class PokerSession
 {
     /// <summary>The most issues in one session: more than a team can estimate in a day, and it bounds the stored size.</summary>
     public const int MaxIssues = 500;
@@ -152,6 +152,22 @@ public sealed class PokerSession
     public static PokerResult<PokerSession> Create(NewPokerSession spec, DateTimeOffset now)
     {
         ArgumentNullException.ThrowIfNull(spec);
+        var problems = ValidateSpec(spec, now, isRestore: false);
+        if (problems.Count > 0)
+        {
+            return new PokerResult<PokerSession>(null, new PokerError(PokerErrorKind.Validation, string.Join(" ", problems)));
+        }
+
+        var normalized = spec with
+        {
+            DelegateAccountIds = [.. (spec.DelegateAccountIds ?? []).Where(d => !string.Equals(d, spec.FacilitatorAccountId, StringComparison.Ordinal))],
+            Settings = spec.Settings ?? new PokerSettings(),
+        };
+        return new PokerResult<PokerSession>(new PokerSession(normalized, now), null);
+    }
+
+    private static List<string> ValidateSpec(NewPokerSession spec, DateTimeOffset now, bool isRestore)
+    {
         var problems = new List<string>();
         if (string.IsNullOrWhiteSpace(spec.SessionId) || spec.SessionId.Length > 64)
         {
@@ -194,7 +210,7 @@ public sealed class PokerSession
             problems.Add(string.Create(CultureInfo.InvariantCulture, $"Up to {MaxDelegates} delegates with valid account ids are allowed."));
         }
 
-        if (spec.Mode == PokerMode.Async && (spec.AsyncDeadline is not { } deadline || deadline <= now))
+        if (spec.Mode == PokerMode.Async && (spec.AsyncDeadline is not { } deadline || (!isRestore && deadline <= now)))
         {
             problems.Add("An async session needs a deadline in the future.");
         }
@@ -215,17 +231,7 @@ public sealed class PokerSession
             problems.Add("The default timer must be between 5 seconds and 1 hour.");
         }
 
-        if (problems.Count > 0)
-        {
-            return new PokerResult<PokerSession>(null, new PokerError(PokerErrorKind.Validation, string.Join(" ", problems)));
-        }
-
-        var normalized = spec with
-        {
-            DelegateAccountIds = [.. delegates.Where(d => !string.Equals(d, spec.FacilitatorAccountId, StringComparison.Ordinal))],
-            Settings = settings,
-        };
-        return new PokerResult<PokerSession>(new PokerSession(normalized, now), null);
+        return problems;
     }
 
     /// <summary>Whether <paramref name="accountId"/> may reveal, navigate, revote, time and accept.</summary>

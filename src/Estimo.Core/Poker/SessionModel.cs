@@ -192,4 +192,10 @@ public sealed class IssueEstimation
     public AcceptedEstimate? Accepted { get; internal set; }
 
     internal void StartRound(DateTimeOffset now) => _rounds.Add(new PokerRound(_rounds.Count + 1, now));
+
+    internal void ReplaceRounds(IEnumerable<PokerRound> rounds)
+    {
+        _rounds.Clear();
+        _rounds.AddRange(rounds);
+    }
 }
