@@ -1,3 +1,4 @@
+using System.Collections.ObjectModel;
 using System.Globalization;
 
 namespace Estimo.Core.Poker;
@@ -56,6 +57,7 @@ public sealed partial class PokerSession
     private readonly List<IssueEstimation> _issues;
     private readonly Dictionary<string, int> _issueIndexById = new(StringComparer.Ordinal);
     private readonly HashSet<string> _delegates = new(StringComparer.Ordinal);
+    private readonly ReadOnlySet<string> _delegatesView;
 
     private PokerSession(NewPokerSession spec, DateTimeOffset now)
     {
@@ -74,6 +76,7 @@ public sealed partial class PokerSession
         }
 
         _delegates.UnionWith(spec.DelegateAccountIds);
+        _delegatesView = new ReadOnlySet<string>(_delegates);
         _participants[FacilitatorAccountId] = new Participant(FacilitatorAccountId, ParticipantRole.Voter, now);
         Version = 1;
     }
@@ -95,7 +98,7 @@ public sealed partial class PokerSession
     public string FacilitatorAccountId { get; }
 
     /// <summary>Accounts who may also reveal, navigate, revote, time and accept.</summary>
-    public IReadOnlyCollection<string> DelegateAccountIds => _delegates;
+    public IReadOnlyCollection<string> DelegateAccountIds => _delegatesView;
 
     /// <summary>The deck.</summary>
     public Deck Deck { get; }
@@ -128,7 +131,7 @@ public sealed partial class PokerSession
     public SessionStatus Status { get; private set; }
 
     /// <summary>Every issue in order.</summary>
-    public IReadOnlyList<IssueEstimation> Issues => _issues;
+    public IReadOnlyList<IssueEstimation> Issues => _issues.AsReadOnly();
 
     /// <summary>The position of the issue in focus (the one live votes go to).</summary>
     public int CurrentIndex { get; private set; }

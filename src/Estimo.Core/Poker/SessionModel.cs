@@ -1,3 +1,5 @@
+using System.Collections.ObjectModel;
+
 namespace Estimo.Core.Poker;
 
 /// <summary>How a session runs.</summary>
@@ -124,6 +126,9 @@ public sealed class PokerRound
     {
         Number = number;
         StartedAt = startedAt;
+
+        // A wrapper, not the dictionary itself: a cast must not be a way to change hidden votes.
+        Votes = new ReadOnlyDictionary<string, string>(_votes);
     }
 
     /// <summary>1 for the first round, then 2, 3…</summary>
@@ -133,7 +138,7 @@ public sealed class PokerRound
     public DateTimeOffset StartedAt { get; }
 
     /// <summary>Card label by account id. Server-side only: clients get <see cref="PokerSession.ForViewer"/>.</summary>
-    public IReadOnlyDictionary<string, string> Votes => _votes;
+    public IReadOnlyDictionary<string, string> Votes { get; }
 
     /// <summary>Whether votes are visible to everyone.</summary>
     public bool IsRevealed => RevealedAt is not null;
@@ -174,13 +179,14 @@ public sealed class IssueEstimation
     {
         Issue = issue;
         _rounds.Add(new PokerRound(1, now));
+        Rounds = _rounds.AsReadOnly();
     }
 
     /// <summary>The issue.</summary>
     public PokerIssue Issue { get; }
 
     /// <summary>Every round, oldest first; never empty.</summary>
-    public IReadOnlyList<PokerRound> Rounds => _rounds;
+    public IReadOnlyList<PokerRound> Rounds { get; }
 
     /// <summary>The round votes go to.</summary>
     public PokerRound CurrentRound => _rounds[^1];

@@ -283,6 +283,19 @@ public class PokerSessionTests
         Assert.Equal(PokerErrorKind.InvalidState, session.RetractVote(Alice, Current(session), Now).ErrorKind);
     }
 
+    [Fact]
+    public void Votes_CannotBeChangedByCastingTheReadOnlyView()
+    {
+        var session = Room();
+        Ok(session.CastVote(Alice, Current(session), "5", Now));
+
+        var votes = Assert.IsAssignableFrom<IDictionary<string, string>>(session.CurrentIssue.CurrentRound.Votes);
+
+        Assert.Throws<NotSupportedException>(() => votes[Alice] = "8");
+        Assert.Throws<NotSupportedException>(() => ((ICollection<string>)session.DelegateAccountIds).Add(Alice));
+        Assert.Equal("5", session.CurrentIssue.CurrentRound.Votes[Alice]);
+    }
+
     // ---- Reveal / auto-reveal ----------------------------------------------------------
 
     [Fact]
