@@ -11,7 +11,8 @@ namespace Estimo.Core.Poker;
 /// A deck can only be obtained from <see cref="Create"/> (which validates) or from
 /// <see cref="BuiltInDecks"/>, so every <see cref="Deck"/> in the program satisfies the rules:
 /// 2..30 cards, unique trimmed labels of 1..8 characters without control characters, and numeric
-/// values that are non-negative, unique and strictly ascending in deck order. Those rules are what
+/// values that are non-negative, unique and strictly ascending in deck order, and no value on the
+/// special <c>?</c> and <c>☕</c> cards. Those rules are what
 /// make "the next card up" and "the nearest card to the median" well defined.
 /// </remarks>
 public sealed class Deck
@@ -153,6 +154,12 @@ public sealed class Deck
                     string.Create(CultureInfo.InvariantCulture, $"Card {i + 1}: the label \"{label}\" is used twice.")));
             }
 
+            if (value is not null && (label == Card.UnsureLabel || label == Card.BreakLabel))
+            {
+                problems.Add(new DeckProblem(DeckProblemCode.SpecialCardWithValue, i,
+                    string.Create(CultureInfo.InvariantCulture, $"Card {i + 1}: \"{label}\" never counts in statistics, so it cannot have a value.")));
+            }
+
             if (value is { } v)
             {
                 if (v < 0)
@@ -235,4 +242,7 @@ public enum DeckProblemCode
 
     /// <summary>A value is smaller than a value before it.</summary>
     ValuesNotAscending,
+
+    /// <summary>The <c>?</c> or <c>☕</c> card was given a value; special cards never count as numbers.</summary>
+    SpecialCardWithValue,
 }

@@ -173,6 +173,15 @@ public class DeckTests
         Assert.Contains(result.Error!.Problems, p => p.Code == DeckProblemCode.DuplicateLabel && p.CardIndex == 1);
     }
 
+    [Theory]
+    [InlineData("?")]
+    [InlineData("\u2615")]
+    public void Create_SpecialCardWithValue_IsRefused(string label)
+    {
+        var result = Deck.Create("d", "Deck", [new("1", 1), new(label, 2)]);
+        Assert.Contains(result.Error!.Problems, p => p.Code == DeckProblemCode.SpecialCardWithValue && p.CardIndex == 1);
+    }
+
     private static IEnumerable<Card> Cards(int count) =>
         Enumerable.Range(0, count).Select(i => new Card(i.ToString(System.Globalization.CultureInfo.InvariantCulture), i));
 }

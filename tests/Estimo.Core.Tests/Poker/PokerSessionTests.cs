@@ -465,6 +465,21 @@ public class PokerSessionTests
     }
 
     [Fact]
+    public void Revote_AfterAccept_KeepsTheAcceptedEstimateUntilReplaced()
+    {
+        var session = Room();
+        Ok(session.Reveal(Facilitator, Now));
+        Ok(session.AcceptEstimate(Facilitator, Current(session), "5", Now));
+
+        Ok(session.Revote(Facilitator, Now));
+        Assert.Equal("5", session.CurrentIssue.Accepted!.Label);
+
+        Ok(session.Reveal(Facilitator, Now));
+        Ok(session.AcceptEstimate(Facilitator, Current(session), "8", Now));
+        Assert.Equal(new AcceptedEstimate("8", 8m, Facilitator, Now, 2), session.CurrentIssue.Accepted);
+    }
+
+    [Fact]
     public void Revote_BeforeReveal_IsInvalidState() =>
         Assert.Equal(PokerErrorKind.InvalidState, Room().Revote(Facilitator, Now).ErrorKind);
 
