@@ -23,6 +23,9 @@ internal static partial class StorageLog
     [LoggerMessage(EventId = 3012, Level = LogLevel.Warning, Message = "The {Provider} database has migrations this build does not know: {Migrations}. Is an older build running against a newer database?")]
     public static partial void DatabaseAhead(ILogger logger, StorageProvider provider, IEnumerable<string> migrations);
 
+    [LoggerMessage(EventId = 3013, Level = LogLevel.Warning, Message = "Could not check the {Provider} database's schema at start-up; readiness will report it")]
+    public static partial void SchemaCheckFailed(ILogger logger, StorageProvider provider, Exception exception);
+
     [LoggerMessage(EventId = 3020, Level = LogLevel.Warning, Message = "Storage health check: cannot connect to the {Provider} database")]
     public static partial void CannotConnect(ILogger logger, StorageProvider provider, Exception? exception);
 }

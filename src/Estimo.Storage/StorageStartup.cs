@@ -8,7 +8,8 @@ namespace Estimo.Storage;
 /// <summary>
 /// Runs when the host starts, before it serves: loads the local key (so a bad key file stops
 /// start-up), then applies migrations if <see cref="StorageOptions.ApplyMigrationsOnStartup"/>
-/// is set, or else warns when the database is behind or ahead of this build.
+/// is set (a failure then stops start-up), or else warns when the database is behind or
+/// ahead of this build — or unreachable, which readiness (<see cref="IStorageHealth"/>) reports.
 /// </summary>
 internal sealed class StorageStartup(
     LocalKeySecretProtector protector,
@@ -27,7 +28,19 @@ internal sealed class StorageStartup(
             return;
         }
 
-        var status = await migrator.GetSchemaStatusAsync(cancellationToken);
+        SchemaStatus status;
+        try
+        {
+            status = await migrator.GetSchemaStatusAsync(cancellationToken);
+        }
+#pragma warning disable CA1031 // A database that is down at start-up is readiness's concern (IStorageHealth), not a crash loop.
+        catch (Exception exception) when (exception is not OperationCanceledException)
+#pragma warning restore CA1031
+        {
+            StorageLog.SchemaCheckFailed(logger, storage.Provider, exception);
+            return;
+        }
+
         if (status.IsBehind)
         {
             StorageLog.DatabaseBehind(logger, storage.Provider, status.Pending.Count, status.Pending);

@@ -192,6 +192,18 @@ public abstract class StorageContractTests<TFixture> : IClassFixture<TFixture>
     }
 
     [Fact]
+    public async Task SystemToken_StoredConcurrently_NeverFailsAndKeepsOneOfThem()
+    {
+        var installationId = await InstalledAsync();
+        var tokens = Enumerable.Range(0, 8).Select(_ => Some.Token()).ToList();
+
+        await Task.WhenAll(tokens.Select(token =>
+            Task.Run(() => Tokens.StoreAsync(installationId, token, Fixture.Time.GetUtcNow().AddMinutes(10), Ct), Ct)));
+
+        Assert.Contains(await Tokens.FindValidAsync(installationId, Ct), tokens);
+    }
+
+    [Fact]
     public async Task SystemToken_NeverStored_IsNull()
     {
         Assert.Null(await Tokens.FindValidAsync(await InstalledAsync(), Ct));

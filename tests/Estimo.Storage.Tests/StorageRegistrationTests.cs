@@ -5,6 +5,7 @@ using Estimo.Storage.Tests.Support;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace Estimo.Storage.Tests;
@@ -22,9 +23,14 @@ public sealed class StorageRegistrationTests : IDisposable
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    private static ServiceProvider Build(Dictionary<string, string?> settings)
+    private static ServiceProvider Build(Dictionary<string, string?> settings, CapturingLoggerProvider? logs = null)
     {
         var services = new ServiceCollection();
+        if (logs is not null)
+        {
+            services.AddLogging(logging => logging.AddProvider(logs).SetMinimumLevel(LogLevel.Trace));
+        }
+
         services.AddEstimoStorage(new ConfigurationBuilder().AddInMemoryCollection(settings).Build());
         return services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
     }
@@ -113,6 +119,40 @@ public sealed class StorageRegistrationTests : IDisposable
         });
 
         Assert.False(await services.GetRequiredService<IStorageHealth>().CanConnectAsync(Ct));
+    }
+
+    [Fact]
+    public async Task Startup_WhenPostgreSqlIsDown_StillStartsAndLeavesItToReadiness()
+    {
+        await using var services = Build(new()
+        {
+            ["Storage:Provider"] = "PostgreSql",
+            ["Storage:ConnectionString"] = "Host=127.0.0.1;Port=1;Username=postgres;Database=nowhere;Timeout=2",
+            ["Security:LocalKey:KeyFile"] = _directory.Combine("keys", "local.key"),
+        });
+
+        await StartAsync(services);
+    }
+
+    [Fact]
+    public async Task Secrets_AtEveryLogLevel_NeverReachTheLog()
+    {
+        var logs = new CapturingLoggerProvider();
+        var settings = SqliteSettings(applyMigrations: true);
+        await using var services = Build(settings, logs);
+        await StartAsync(services);
+        var registration = Some.Registration();
+        var token = Some.Token();
+
+        await services.GetRequiredService<IInstallationStore>().RecordInstalledAsync(registration, Ct);
+        await services.GetRequiredService<ISystemTokenCache>().StoreAsync(registration.InstallationId, token, DateTimeOffset.UtcNow.AddHours(1), Ct);
+        Assert.Equal(token, await services.GetRequiredService<ISystemTokenCache>().FindValidAsync(registration.InstallationId, Ct));
+
+        using var keyFile = System.Text.Json.JsonDocument.Parse(File.ReadAllBytes(settings["Security:LocalKey:KeyFile"]!));
+        var key = keyFile.RootElement.GetProperty("key").GetString()!;
+        Assert.NotEmpty(logs.Entries);
+        Assert.Contains(logs.Entries, e => e.Contains(registration.InstallationId, StringComparison.Ordinal));
+        Assert.DoesNotContain(logs.Entries, e => e.Contains(token, StringComparison.Ordinal) || e.Contains(key, StringComparison.Ordinal));
     }
 
     private static async Task StartAsync(IServiceProvider services)
