@@ -1,3 +1,4 @@
+using Estimo.Core.Security;
 using Estimo.Storage.Security;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -6,20 +7,25 @@ using Microsoft.Extensions.Options;
 namespace Estimo.Storage;
 
 /// <summary>
-/// Runs when the host starts, before it serves: loads the local key (so a bad key file stops
-/// start-up), then applies migrations if <see cref="StorageOptions.ApplyMigrationsOnStartup"/>
+/// Runs when the host starts, before it serves: loads the local key when
+/// <see cref="LocalKeySecretProtector"/> is the <see cref="ISecretProtector"/> (so a bad key
+/// file stops start-up), then applies migrations if <see cref="StorageOptions.ApplyMigrationsOnStartup"/>
 /// is set (a failure then stops start-up), or else warns when the database is behind or
 /// ahead of this build — or unreachable, which readiness (<see cref="IStorageHealth"/>) reports.
 /// </summary>
 internal sealed class StorageStartup(
-    LocalKeySecretProtector protector,
+    ISecretProtector protector,
     IDatabaseMigrator migrator,
     IOptions<StorageOptions> options,
     ILogger<StorageStartup> logger) : IHostedService
 {
     public async Task StartAsync(CancellationToken cancellationToken)
     {
-        protector.EnsureKeyLoaded();
+        // Another protector (e.g. KMS) may replace the local one; only the local key lives in a file.
+        if (protector is LocalKeySecretProtector local)
+        {
+            local.EnsureKeyLoaded();
+        }
 
         var storage = options.Value;
         if (storage.ApplyMigrationsOnStartup)
