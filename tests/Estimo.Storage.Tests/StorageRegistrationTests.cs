@@ -54,6 +54,16 @@ public sealed class StorageRegistrationTests : IDisposable
     }
 
     [Fact]
+    public async Task AddEstimoStorage_UnknownProviderName_FailsStartupNamingTheSetting()
+    {
+        await using var services = Build(new() { ["Storage:Provider"] = "Mongo" });
+
+        var exception = Assert.ThrowsAny<InvalidOperationException>(() => services.GetRequiredService<IStartupValidator>().Validate());
+
+        Assert.Contains("Storage:Provider", exception.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task AddEstimoStorage_ResolvesEveryPublicService()
     {
         await using var services = Build(SqliteSettings());
