@@ -1,2 +1,0 @@
-namespace Estimo.Storage;
-internal static class StorageAssembly;

@@ -1,0 +1,44 @@
+using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
+
+namespace Estimo.Storage;
+
+/// <summary>The model on SQLite; migrations in <c>Migrations/Sqlite</c>.</summary>
+public sealed class SqliteEstimoDbContext : EstimoDbContext
+{
+    // https://www.sqlite.org/rescode.html
+    private const int SqliteConstraint = 19;
+    private const int SqliteConstraintPrimaryKey = 1555;
+    private const int SqliteConstraintUnique = 2067;
+    private const int SqliteConstraintForeignKey = 787;
+
+    public SqliteEstimoDbContext(DbContextOptions<SqliteEstimoDbContext> options)
+        : base(options)
+    {
+    }
+
+    internal override bool IsUniqueViolation(DbUpdateException exception) =>
+        exception.InnerException is SqliteException { SqliteErrorCode: SqliteConstraint } sqlite
+        && sqlite.SqliteExtendedErrorCode is SqliteConstraintPrimaryKey or SqliteConstraintUnique;
+
+    internal override bool IsForeignKeyViolation(DbUpdateException exception) =>
+        exception.InnerException is SqliteException { SqliteErrorCode: SqliteConstraint, SqliteExtendedErrorCode: SqliteConstraintForeignKey };
+
+    protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
+    {
+        ArgumentNullException.ThrowIfNull(configurationBuilder);
+
+        // SQLite has no timestamp type and EF cannot translate comparisons of DateTimeOffset
+        // stored as text. UTC ticks in an INTEGER sort and compare exactly like the instants.
+        configurationBuilder.Properties<DateTimeOffset>().HaveConversion<UtcTicksConverter>();
+    }
+
+    private sealed class UtcTicksConverter : ValueConverter<DateTimeOffset, long>
+    {
+        public UtcTicksConverter()
+            : base(value => value.UtcTicks, ticks => new DateTimeOffset(ticks, TimeSpan.Zero))
+        {
+        }
+    }
+}

@@ -1,0 +1,62 @@
+using Estimo.Core.Security;
+using Estimo.Storage.Security;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Estimo.Storage;
+
+/// <summary>
+/// Runs when the host starts, before it serves: loads the local key when
+/// <see cref="LocalKeySecretProtector"/> is the <see cref="ISecretProtector"/> (so a bad key
+/// file stops start-up), then applies migrations if <see cref="StorageOptions.ApplyMigrationsOnStartup"/>
+/// is set (a failure then stops start-up), or else warns when the database is behind or
+/// ahead of this build — or unreachable, which readiness (<see cref="IStorageHealth"/>) reports.
+/// </summary>
+internal sealed class StorageStartup(
+    ISecretProtector protector,
+    IDatabaseMigrator migrator,
+    IOptions<StorageOptions> options,
+    ILogger<StorageStartup> logger) : IHostedService
+{
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        // Another protector (e.g. KMS) may replace the local one; only the local key lives in a file.
+        if (protector is LocalKeySecretProtector local)
+        {
+            local.EnsureKeyLoaded();
+        }
+
+        var storage = options.Value;
+        if (storage.ApplyMigrationsOnStartup)
+        {
+            await migrator.MigrateAsync(cancellationToken);
+            return;
+        }
+
+        SchemaStatus status;
+        try
+        {
+            status = await migrator.GetSchemaStatusAsync(cancellationToken);
+        }
+#pragma warning disable CA1031 // A database that is down at start-up is readiness's concern (IStorageHealth), not a crash loop.
+        catch (Exception exception) when (exception is not OperationCanceledException)
+#pragma warning restore CA1031
+        {
+            StorageLog.SchemaCheckFailed(logger, storage.Provider, exception);
+            return;
+        }
+
+        if (status.IsBehind)
+        {
+            StorageLog.DatabaseBehind(logger, storage.Provider, status.Pending.Count, status.Pending);
+        }
+
+        if (status.IsAhead)
+        {
+            StorageLog.DatabaseAhead(logger, storage.Provider, status.Unknown);
+        }
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+}
