@@ -20,6 +20,8 @@ public abstract class EstimoDbContext : DbContext
 
     internal DbSet<SystemTokenEntity> SystemTokens => Set<SystemTokenEntity>();
 
+    internal DbSet<PokerSessionEntity> PokerSessions => Set<PokerSessionEntity>();
+
     /// <summary>True when <paramref name="exception"/> is a primary-key or unique-index violation.</summary>
     internal abstract bool IsUniqueViolation(DbUpdateException exception);
 
@@ -60,6 +62,38 @@ public abstract class EstimoDbContext : DbContext
                 .WithOne(i => i.SystemToken)
                 .HasForeignKey<SystemTokenEntity>(t => t.InstallationId)
                 .HasConstraintName("fk_system_tokens_installations_installation_id")
+                .OnDelete(DeleteBehavior.Cascade);
+        });
+
+        modelBuilder.Entity<PokerSessionEntity>(session =>
+        {
+            session.ToTable("poker_sessions");
+            session.HasKey(s => s.Id).HasName("pk_poker_sessions");
+            session.Property(s => s.Id).HasColumnName("id").HasMaxLength(128);
+            session.Property(s => s.InstallationId).HasColumnName("installation_id").HasMaxLength(200);
+            session.Property(s => s.ProjectKey).HasColumnName("project_key").HasMaxLength(255);
+            session.Property(s => s.BoardId).HasColumnName("board_id");
+            session.Property(s => s.EstimationFieldId).HasColumnName("estimation_field_id").HasMaxLength(255);
+            session.Property(s => s.SourceKind).HasColumnName("source_kind").HasConversion<string>().HasMaxLength(32);
+            session.Property(s => s.SprintId).HasColumnName("sprint_id");
+            session.Property(s => s.FacilitatorAccountId).HasColumnName("facilitator_account_id").HasMaxLength(128);
+            session.Property(s => s.Mode).HasColumnName("mode").HasConversion<string>().HasMaxLength(32);
+            session.Property(s => s.Status).HasColumnName("status").HasConversion<string>().HasMaxLength(32);
+            session.Property(s => s.CreatedAt).HasColumnName("created_at");
+            session.Property(s => s.EndedAt).HasColumnName("ended_at");
+            session.Property(s => s.UpdatedAt).HasColumnName("updated_at");
+            session.Property(s => s.IssueCount).HasColumnName("issue_count");
+            session.Property(s => s.ParticipantCount).HasColumnName("participant_count");
+            session.Property(s => s.Version).HasColumnName("version").IsConcurrencyToken();
+            session.Property(s => s.SealedState).HasColumnName("sealed_state");
+            session.HasIndex(s => new { s.InstallationId, s.ProjectKey, s.Status, s.CreatedAt })
+                .HasDatabaseName("ix_poker_sessions_installation_project_status");
+            session.HasIndex(s => new { s.Status, s.EndedAt }).HasDatabaseName("ix_poker_sessions_status_ended_at");
+            session.HasIndex(s => s.UpdatedAt).HasDatabaseName("ix_poker_sessions_updated_at");
+            session.HasOne(s => s.Installation)
+                .WithMany()
+                .HasForeignKey(s => s.InstallationId)
+                .HasConstraintName("fk_poker_sessions_installations_installation_id")
                 .OnDelete(DeleteBehavior.Cascade);
         });
     }

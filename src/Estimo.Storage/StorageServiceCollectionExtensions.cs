@@ -1,3 +1,4 @@
+using Estimo.Core.Poker;
 using Estimo.Core.Installations;
 using Estimo.Core.Security;
 using Estimo.Storage;
@@ -53,6 +54,7 @@ public static class StorageServiceCollectionExtensions
 
         services.TryAddSingleton<IInstallationStore, EfInstallationStore>();
         services.TryAddSingleton<ISystemTokenCache, EfSystemTokenCache>();
+        services.TryAddSingleton<IPokerSessionStore, Estimo.Storage.Sessions.EfPokerSessionStore>();
 
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, StorageStartup>());
         return services;

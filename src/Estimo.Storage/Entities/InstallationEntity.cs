@@ -9,7 +9,7 @@ internal sealed class InstallationEntity
 
     public required string CloudId { get; set; }
 
-    public required Uri SiteUrl { get; set; }
+    public Uri? SiteUrl { get; set; }
 
     public required Uri ApiBaseUrl { get; set; }
 

@@ -97,7 +97,12 @@ internal sealed class EfInstallationStore(
     {
         var changed = false;
         Set(row.CloudId, registration.CloudId, v => row.CloudId = v);
-        Set(row.SiteUrl, registration.SiteUrl, v => row.SiteUrl = v);
+        // Install events carry no site URL; keep the one a UI invocation told us.
+        if (registration.SiteUrl is not null)
+        {
+            Set(row.SiteUrl, registration.SiteUrl, v => row.SiteUrl = v);
+        }
+
         Set(row.ApiBaseUrl, registration.ApiBaseUrl, v => row.ApiBaseUrl = v);
         Set(row.AppVersion, registration.AppVersion, v => row.AppVersion = v);
         Set(row.Environment, registration.Environment, v => row.Environment = v);

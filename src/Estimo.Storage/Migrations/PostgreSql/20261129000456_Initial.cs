@@ -17,7 +17,7 @@ namespace Estimo.Storage.Migrations.PostgreSql
                 {
                     id = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: false),
                     cloud_id = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: false),
-                    site_url = table.Column<string>(type: "character varying(2048)", maxLength: 2048, nullable: false),
+                    site_url = table.Column<string>(type: "character varying(2048)", maxLength: 2048, nullable: true),
                     api_base_url = table.Column<string>(type: "character varying(2048)", maxLength: 2048, nullable: false),
                     app_version = table.Column<string>(type: "character varying(100)", maxLength: 100, nullable: false),
                     environment = table.Column<string>(type: "character varying(100)", maxLength: 100, nullable: false),
@@ -30,6 +30,39 @@ namespace Estimo.Storage.Migrations.PostgreSql
                 constraints: table =>
                 {
                     table.PrimaryKey("pk_installations", x => x.id);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "poker_sessions",
+                columns: table => new
+                {
+                    id = table.Column<string>(type: "character varying(128)", maxLength: 128, nullable: false),
+                    installation_id = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: false),
+                    project_key = table.Column<string>(type: "character varying(255)", maxLength: 255, nullable: false),
+                    board_id = table.Column<long>(type: "bigint", nullable: true),
+                    estimation_field_id = table.Column<string>(type: "character varying(255)", maxLength: 255, nullable: false),
+                    source_kind = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: false),
+                    sprint_id = table.Column<long>(type: "bigint", nullable: true),
+                    facilitator_account_id = table.Column<string>(type: "character varying(128)", maxLength: 128, nullable: false),
+                    mode = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: false),
+                    status = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: false),
+                    created_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
+                    ended_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
+                    updated_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
+                    issue_count = table.Column<int>(type: "integer", nullable: false),
+                    participant_count = table.Column<int>(type: "integer", nullable: false),
+                    version = table.Column<long>(type: "bigint", nullable: false),
+                    sealed_state = table.Column<byte[]>(type: "bytea", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("pk_poker_sessions", x => x.id);
+                    table.ForeignKey(
+                        name: "fk_poker_sessions_installations_installation_id",
+                        column: x => x.installation_id,
+                        principalTable: "installations",
+                        principalColumn: "id",
+                        onDelete: ReferentialAction.Cascade);
                 });
 
             migrationBuilder.CreateTable(
@@ -56,11 +89,29 @@ namespace Estimo.Storage.Migrations.PostgreSql
                 name: "ix_installations_cloud_id",
                 table: "installations",
                 column: "cloud_id");
+
+            migrationBuilder.CreateIndex(
+                name: "ix_poker_sessions_installation_project_status",
+                table: "poker_sessions",
+                columns: new[] { "installation_id", "project_key", "status", "created_at" });
+
+            migrationBuilder.CreateIndex(
+                name: "ix_poker_sessions_status_ended_at",
+                table: "poker_sessions",
+                columns: new[] { "status", "ended_at" });
+
+            migrationBuilder.CreateIndex(
+                name: "ix_poker_sessions_updated_at",
+                table: "poker_sessions",
+                column: "updated_at");
         }
 
         /// <inheritdoc />
         protected override void Down(MigrationBuilder migrationBuilder)
         {
+            migrationBuilder.DropTable(
+                name: "poker_sessions");
+
             migrationBuilder.DropTable(
                 name: "system_tokens");
 

@@ -12,7 +12,7 @@ using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
 namespace Estimo.Storage.Migrations.PostgreSql
 {
     [DbContext(typeof(PostgreSqlEstimoDbContext))]
-    [Migration("20261128235506_Initial")]
+    [Migration("20261129000456_Initial")]
     partial class Initial
     {
         /// <inheritdoc />
@@ -61,7 +61,6 @@ namespace Estimo.Storage.Migrations.PostgreSql
                         .HasColumnName("installed_at");
 
                     b.Property<string>("SiteUrl")
-                        .IsRequired()
                         .HasMaxLength(2048)
                         .HasColumnType("character varying(2048)")
                         .HasColumnName("site_url");
@@ -94,6 +93,108 @@ namespace Estimo.Storage.Migrations.PostgreSql
                     b.ToTable("installations", (string)null);
                 });
 
+            modelBuilder.Entity("Estimo.Storage.Entities.PokerSessionEntity", b =>
+                {
+                    b.Property<string>("Id")
+                        .HasMaxLength(128)
+                        .HasColumnType("character varying(128)")
+                        .HasColumnName("id");
+
+                    b.Property<long?>("BoardId")
+                        .HasColumnType("bigint")
+                        .HasColumnName("board_id");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<DateTimeOffset?>("EndedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("ended_at");
+
+                    b.Property<string>("EstimationFieldId")
+                        .IsRequired()
+                        .HasMaxLength(255)
+                        .HasColumnType("character varying(255)")
+                        .HasColumnName("estimation_field_id");
+
+                    b.Property<string>("FacilitatorAccountId")
+                        .IsRequired()
+                        .HasMaxLength(128)
+                        .HasColumnType("character varying(128)")
+                        .HasColumnName("facilitator_account_id");
+
+                    b.Property<string>("InstallationId")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("installation_id");
+
+                    b.Property<int>("IssueCount")
+                        .HasColumnType("integer")
+                        .HasColumnName("issue_count");
+
+                    b.Property<string>("Mode")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)")
+                        .HasColumnName("mode");
+
+                    b.Property<int>("ParticipantCount")
+                        .HasColumnType("integer")
+                        .HasColumnName("participant_count");
+
+                    b.Property<string>("ProjectKey")
+                        .IsRequired()
+                        .HasMaxLength(255)
+                        .HasColumnType("character varying(255)")
+                        .HasColumnName("project_key");
+
+                    b.Property<byte[]>("SealedState")
+                        .IsRequired()
+                        .HasColumnType("bytea")
+                        .HasColumnName("sealed_state");
+
+                    b.Property<string>("SourceKind")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)")
+                        .HasColumnName("source_kind");
+
+                    b.Property<long?>("SprintId")
+                        .HasColumnType("bigint")
+                        .HasColumnName("sprint_id");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)")
+                        .HasColumnName("status");
+
+                    b.Property<DateTimeOffset>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("updated_at");
+
+                    b.Property<long>("Version")
+                        .IsConcurrencyToken()
+                        .HasColumnType("bigint")
+                        .HasColumnName("version");
+
+                    b.HasKey("Id")
+                        .HasName("pk_poker_sessions");
+
+                    b.HasIndex("UpdatedAt")
+                        .HasDatabaseName("ix_poker_sessions_updated_at");
+
+                    b.HasIndex("Status", "EndedAt")
+                        .HasDatabaseName("ix_poker_sessions_status_ended_at");
+
+                    b.HasIndex("InstallationId", "ProjectKey", "Status", "CreatedAt")
+                        .HasDatabaseName("ix_poker_sessions_installation_project_status");
+
+                    b.ToTable("poker_sessions", (string)null);
+                });
+
             modelBuilder.Entity("Estimo.Storage.Entities.SystemTokenEntity", b =>
                 {
                     b.Property<string>("InstallationId")
@@ -118,6 +219,18 @@ namespace Estimo.Storage.Migrations.PostgreSql
                         .HasName("pk_system_tokens");
 
                     b.ToTable("system_tokens", (string)null);
+                });
+
+            modelBuilder.Entity("Estimo.Storage.Entities.PokerSessionEntity", b =>
+                {
+                    b.HasOne("Estimo.Storage.Entities.InstallationEntity", "Installation")
+                        .WithMany()
+                        .HasForeignKey("InstallationId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_poker_sessions_installations_installation_id");
+
+                    b.Navigation("Installation");
                 });
 
             modelBuilder.Entity("Estimo.Storage.Entities.SystemTokenEntity", b =>

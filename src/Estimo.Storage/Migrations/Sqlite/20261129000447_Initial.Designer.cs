@@ -10,7 +10,7 @@ using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 namespace Estimo.Storage.Migrations.Sqlite
 {
     [DbContext(typeof(SqliteEstimoDbContext))]
-    [Migration("20261128235503_Initial")]
+    [Migration("20261129000447_Initial")]
     partial class Initial
     {
         /// <inheritdoc />
@@ -55,7 +55,6 @@ namespace Estimo.Storage.Migrations.Sqlite
                         .HasColumnName("installed_at");
 
                     b.Property<string>("SiteUrl")
-                        .IsRequired()
                         .HasMaxLength(2048)
                         .HasColumnType("TEXT")
                         .HasColumnName("site_url");
@@ -88,6 +87,108 @@ namespace Estimo.Storage.Migrations.Sqlite
                     b.ToTable("installations", (string)null);
                 });
 
+            modelBuilder.Entity("Estimo.Storage.Entities.PokerSessionEntity", b =>
+                {
+                    b.Property<string>("Id")
+                        .HasMaxLength(128)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("id");
+
+                    b.Property<long?>("BoardId")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("board_id");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("created_at");
+
+                    b.Property<long?>("EndedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("ended_at");
+
+                    b.Property<string>("EstimationFieldId")
+                        .IsRequired()
+                        .HasMaxLength(255)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("estimation_field_id");
+
+                    b.Property<string>("FacilitatorAccountId")
+                        .IsRequired()
+                        .HasMaxLength(128)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("facilitator_account_id");
+
+                    b.Property<string>("InstallationId")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("installation_id");
+
+                    b.Property<int>("IssueCount")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("issue_count");
+
+                    b.Property<string>("Mode")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("mode");
+
+                    b.Property<int>("ParticipantCount")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("participant_count");
+
+                    b.Property<string>("ProjectKey")
+                        .IsRequired()
+                        .HasMaxLength(255)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("project_key");
+
+                    b.Property<byte[]>("SealedState")
+                        .IsRequired()
+                        .HasColumnType("BLOB")
+                        .HasColumnName("sealed_state");
+
+                    b.Property<string>("SourceKind")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("source_kind");
+
+                    b.Property<long?>("SprintId")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("sprint_id");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("status");
+
+                    b.Property<long>("UpdatedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("updated_at");
+
+                    b.Property<long>("Version")
+                        .IsConcurrencyToken()
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("version");
+
+                    b.HasKey("Id")
+                        .HasName("pk_poker_sessions");
+
+                    b.HasIndex("UpdatedAt")
+                        .HasDatabaseName("ix_poker_sessions_updated_at");
+
+                    b.HasIndex("Status", "EndedAt")
+                        .HasDatabaseName("ix_poker_sessions_status_ended_at");
+
+                    b.HasIndex("InstallationId", "ProjectKey", "Status", "CreatedAt")
+                        .HasDatabaseName("ix_poker_sessions_installation_project_status");
+
+                    b.ToTable("poker_sessions", (string)null);
+                });
+
             modelBuilder.Entity("Estimo.Storage.Entities.SystemTokenEntity", b =>
                 {
                     b.Property<string>("InstallationId")
@@ -112,6 +213,18 @@ namespace Estimo.Storage.Migrations.Sqlite
                         .HasName("pk_system_tokens");
 
                     b.ToTable("system_tokens", (string)null);
+                });
+
+            modelBuilder.Entity("Estimo.Storage.Entities.PokerSessionEntity", b =>
+                {
+                    b.HasOne("Estimo.Storage.Entities.InstallationEntity", "Installation")
+                        .WithMany()
+                        .HasForeignKey("InstallationId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_poker_sessions_installations_installation_id");
+
+                    b.Navigation("Installation");
                 });
 
             modelBuilder.Entity("Estimo.Storage.Entities.SystemTokenEntity", b =>

@@ -1,0 +1,169 @@
+using System.Security.Cryptography;
+using Estimo.Core.Poker;
+using Estimo.Core.Security;
+using Estimo.Storage.Entities;
+using Microsoft.EntityFrameworkCore;
+
+namespace Estimo.Storage.Sessions;
+
+/// <summary>
+/// Poker sessions on EF Core. The state document (hidden votes included) is sealed by
+/// <see cref="ISecretProtector"/> bound to (<c>poker_sessions</c>, <c>state</c>, session id,
+/// installation id), so it cannot be read from a dump or moved to another session or tenant.
+/// Writes are optimistic on the session's version.
+/// </summary>
+internal sealed class EfPokerSessionStore(
+    IDbContextFactory<EstimoDbContext> contexts,
+    ISecretProtector protector,
+    TimeProvider time) : IPokerSessionStore
+{
+    internal const string Table = "poker_sessions";
+    internal const string Column = "state";
+
+    public async Task AddAsync(StoredPokerSession session, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(session);
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        var row = new PokerSessionEntity
+        {
+            Id = session.SessionId,
+            InstallationId = session.InstallationId,
+            ProjectKey = session.Scope.ProjectKey,
+            BoardId = session.Scope.BoardId,
+            EstimationFieldId = session.Scope.EstimationFieldId,
+            SourceKind = session.Scope.SourceKind,
+            SprintId = session.Scope.SprintId,
+            FacilitatorAccountId = session.Session.FacilitatorAccountId,
+            CreatedAt = StorageTime.Normalize(session.Session.CreatedAt),
+            SealedState = [],
+        };
+        Apply(row, session);
+        db.PokerSessions.Add(row);
+        await db.SaveChangesAsync(cancellationToken);
+    }
+
+    public async Task<StoredPokerSession?> FindAsync(string installationId, string sessionId, CancellationToken cancellationToken)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        var row = await db.PokerSessions.AsNoTracking()
+            .SingleOrDefaultAsync(s => s.Id == sessionId && s.InstallationId == installationId, cancellationToken);
+        return row is null ? null : Open(row);
+    }
+
+    public async Task<bool> TrySaveAsync(StoredPokerSession session, long expectedVersion, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(session);
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        var row = await db.PokerSessions
+            .SingleOrDefaultAsync(s => s.Id == session.SessionId && s.InstallationId == session.InstallationId, cancellationToken);
+        if (row is null || row.Version != expectedVersion)
+        {
+            return false;
+        }
+
+        Apply(row, session);
+        try
+        {
+            await db.SaveChangesAsync(cancellationToken);
+            return true;
+        }
+        catch (DbUpdateConcurrencyException)
+        {
+            return false;
+        }
+    }
+
+    public async Task<IReadOnlyList<PokerSessionSummary>> ListAsync(string installationId, string? projectKey, SessionStatus? status, int limit, CancellationToken cancellationToken)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        var query = db.PokerSessions.AsNoTracking().Where(s => s.InstallationId == installationId);
+        if (projectKey is not null)
+        {
+            query = query.Where(s => s.ProjectKey == projectKey);
+        }
+
+        if (status is { } wanted)
+        {
+            query = query.Where(s => s.Status == wanted);
+        }
+
+        var rows = await query
+            .OrderByDescending(s => s.CreatedAt)
+            .Take(Math.Clamp(limit, 1, 200))
+            .Select(s => new
+            {
+                s.Id, s.ProjectKey, s.BoardId, s.EstimationFieldId, s.SourceKind, s.SprintId,
+                s.FacilitatorAccountId, s.Mode, s.Status, s.CreatedAt, s.IssueCount, s.ParticipantCount,
+            })
+            .ToListAsync(cancellationToken);
+        return
+        [
+            .. rows.Select(s => new PokerSessionSummary(
+                s.Id,
+                new SessionScope(s.ProjectKey, s.BoardId, s.EstimationFieldId, s.SourceKind, s.SprintId),
+                s.FacilitatorAccountId,
+                s.Mode,
+                s.Status,
+                s.CreatedAt,
+                s.IssueCount,
+                s.ParticipantCount)),
+        ];
+    }
+
+    public async Task<int> DeleteExpiredAsync(DateTimeOffset endedBefore, DateTimeOffset untouchedSince, CancellationToken cancellationToken)
+    {
+        var ended = StorageTime.Normalize(endedBefore);
+        var untouched = StorageTime.Normalize(untouchedSince);
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        return await db.PokerSessions
+            .Where(s => (s.Status == SessionStatus.Ended && s.EndedAt < ended) || s.UpdatedAt < untouched)
+            .ExecuteDeleteAsync(cancellationToken);
+    }
+
+    private void Apply(PokerSessionEntity row, StoredPokerSession session)
+    {
+        var plaintext = SessionStateDocument.Serialize(session);
+        try
+        {
+            row.SealedState = protector.Protect(plaintext, Binding(session.InstallationId, session.SessionId));
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(plaintext);
+        }
+
+        row.Mode = session.Session.Mode;
+        row.Status = session.Session.Status;
+        row.EndedAt = session.Session.EndedAt is { } endedAt ? StorageTime.Normalize(endedAt) : null;
+        row.UpdatedAt = StorageTime.Normalize(time.GetUtcNow());
+        row.IssueCount = session.Session.Issues.Count;
+        row.ParticipantCount = session.Session.Participants.Count;
+        row.Version = session.Session.Version;
+    }
+
+    private StoredPokerSession Open(PokerSessionEntity row)
+    {
+        var plaintext = protector.Unprotect(row.SealedState, Binding(row.InstallationId, row.Id));
+        try
+        {
+            var document = SessionStateDocument.Deserialize(plaintext);
+            var restored = PokerSession.Restore(document.Session);
+            if (restored.Value is not { } session)
+            {
+                throw new InvalidDataException($"Stored session {row.Id} does not satisfy the session rules: {restored.Error?.Message}");
+            }
+
+            return new StoredPokerSession(
+                new SessionScope(row.ProjectKey, row.BoardId, row.EstimationFieldId, row.SourceKind, row.SprintId),
+                session,
+                document.HiddenIssues.ToDictionary(p => p.Key, p => (IReadOnlyCollection<string>)p.Value, StringComparer.Ordinal));
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(plaintext);
+        }
+    }
+
+    private static SecretBinding Binding(string installationId, string sessionId) =>
+        new(Table, Column, sessionId, installationId);
+}
