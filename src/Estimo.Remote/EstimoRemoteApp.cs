@@ -4,6 +4,7 @@ using Estimo.Remote.Health;
 using Estimo.Remote.Hosting;
 using Estimo.Remote.Installations;
 using Estimo.Remote.Logging;
+using Estimo.Remote.Sessions;
 using Estimo.Storage;
 
 namespace Estimo.Remote;
@@ -31,7 +32,12 @@ public static class EstimoRemoteApp
         builder.Services.AddForgeInvocationTokenAuthentication(builder.Configuration);
         builder.Services.AddEstimoHealthChecks();
         builder.Services.AddSingleton<SystemTokenRecorder>();
-        builder.Services.ConfigureHttpJsonOptions(json => json.SerializerOptions.PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.CamelCase);
+        builder.Services.ConfigureHttpJsonOptions(json =>
+        {
+            json.SerializerOptions.PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.CamelCase;
+            json.SerializerOptions.Converters.Add(new System.Text.Json.Serialization.JsonStringEnumConverter(System.Text.Json.JsonNamingPolicy.CamelCase));
+        });
+        builder.Services.AddEstimoSessions();
 
         configure?.Invoke(builder);
 
@@ -50,6 +56,7 @@ public static class EstimoRemoteApp
         app.MapEstimoHealthChecks();
         app.MapLifecycleEndpoints();
         app.MapMeEndpoints();
+        app.MapSessionEndpoints();
         app.MapFallback(() => TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Not found", detail: "No such resource."))
             .AllowAnonymous();
         return app;

@@ -1,0 +1,87 @@
+using System.Collections.Concurrent;
+using Estimo.Core.Poker;
+using Microsoft.Extensions.Options;
+
+namespace Estimo.Remote.Sessions;
+
+/// <summary>
+/// The live side of sessions in one instance: one lock per session (operations on a session
+/// run one at a time), the sessions in memory (so a poll does not read the database), and a
+/// signal per session that wakes long polls when its version moves.
+/// </summary>
+/// <remarks>
+/// The database stays the source of truth: writes are optimistic on the version, and a lost
+/// race drops the cached copy and reloads. Instances learn of each other's writes when they
+/// reload; cross-instance wake-ups are the job of the database notification channel
+/// (docs/performance.md).
+/// </remarks>
+internal sealed class SessionHub
+{
+    private readonly ConcurrentDictionary<SessionKey, Slot> _slots = new();
+    private readonly int _maxSessions;
+
+    public SessionHub(IOptions<SessionOptions> options) => _maxSessions = options.Value.MaxCachedSessions;
+
+    public int Count => _slots.Count;
+
+    public Slot For(string installationId, string sessionId)
+    {
+        var key = new SessionKey(installationId, sessionId);
+        if (_slots.TryGetValue(key, out var slot))
+        {
+            return slot;
+        }
+
+        if (_slots.Count >= _maxSessions)
+        {
+            EvictIdle(TimeSpan.Zero);
+        }
+
+        return _slots.GetOrAdd(key, static _ => new Slot());
+    }
+
+    /// <summary>Drops in-memory copies idle for longer than <paramref name="idleFor"/> that nobody is waiting on.</summary>
+    public void EvictIdle(TimeSpan idleFor)
+    {
+        var cutoff = Environment.TickCount64 - (long)idleFor.TotalMilliseconds;
+        foreach (var (key, slot) in _slots)
+        {
+            if (slot.LastUsed <= cutoff && slot.Waiters == 0 && slot.Lock.CurrentCount == 1)
+            {
+                _slots.TryRemove(new KeyValuePair<SessionKey, Slot>(key, slot));
+            }
+        }
+    }
+
+    internal readonly record struct SessionKey(string InstallationId, string SessionId);
+
+    /// <summary>One session's lock, cached copy and change signal.</summary>
+    internal sealed class Slot
+    {
+        private TaskCompletionSource _changed = NewSignal();
+        private int _waiters;
+
+        public SemaphoreSlim Lock { get; } = new(1, 1);
+
+        /// <summary>The cached session; read and written only under <see cref="Lock"/>.</summary>
+        public StoredPokerSession? Session { get; set; }
+
+        public long LastUsed { get; private set; } = Environment.TickCount64;
+
+        public int Waiters => Volatile.Read(ref _waiters);
+
+        public void Touch() => LastUsed = Environment.TickCount64;
+
+        /// <summary>The signal completed by the next <see cref="Publish"/>.</summary>
+        public Task NextChange => Volatile.Read(ref _changed).Task;
+
+        /// <summary>Wakes everyone waiting for a change.</summary>
+        public void Publish() => Interlocked.Exchange(ref _changed, NewSignal()).TrySetResult();
+
+        public void EnterWait() => Interlocked.Increment(ref _waiters);
+
+        public void LeaveWait() => Interlocked.Decrement(ref _waiters);
+
+        private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+}
