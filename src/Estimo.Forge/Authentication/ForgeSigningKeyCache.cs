@@ -33,6 +33,7 @@ internal sealed class ForgeSigningKeyCache : IForgeSigningKeys, IDisposable
     private readonly Lock _gate = new();
 
     private volatile SigningKeySet? _current;
+    private int _isDisposed;
 
     // Guarded by _gate.
     private Task<bool>? _inFlight;
@@ -141,6 +142,12 @@ internal sealed class ForgeSigningKeyCache : IForgeSigningKeys, IDisposable
 
     public void Dispose()
     {
+        // DI disposes this instance twice: as itself and as the IForgeSigningKeys it also is.
+        if (Interlocked.Exchange(ref _isDisposed, 1) != 0)
+        {
+            return;
+        }
+
         _disposed.Cancel();
         _disposed.Dispose();
     }
