@@ -316,6 +316,20 @@ public sealed class ForgeInvocationTokenValidatorTests : IDisposable
     }
 
     [Fact]
+    public async Task Validate_WithNonCanonicalSignatureEncoding_FailsSignature()
+    {
+        // A 256-byte signature ends in a character carrying 2 data bits and 4 zero bits; setting a
+        // zero bit keeps the bytes but not the encoding. Only one spelling of a token is accepted.
+        const string alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+        var token = _harness.Fit().Build();
+        var last = alphabet.IndexOf(token[^1], StringComparison.Ordinal);
+        var respelled = token[..^1] + alphabet[last | 1];
+
+        Assert.Equal(FitFailure.Signature, (await _harness.ValidateAsync(respelled)).Failure);
+        Assert.Equal(FitFailure.None, (await _harness.ValidateAsync(token)).Failure);
+    }
+
+    [Fact]
     public async Task Validate_WithExpiredTokenAndBadSignature_FailsSignatureFirst()
     {
         var fit = _harness.Fit().WithClaim("exp", Some.Now.AddHours(-1).ToUnixTimeSeconds()).SignedBy(Some.OtherKey);

@@ -2,6 +2,7 @@ using Estimo.Forge.Authentication;
 using Estimo.Forge.Tests.TestSupport;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Time.Testing;
 
 namespace Estimo.Forge.Tests.Authentication;
@@ -205,11 +206,46 @@ public sealed class ForgeSigningKeyCacheTests : IAsyncLifetime
         Assert.Same(Validator, Validator);
     }
 
+    [Fact]
+    public async Task Logs_NeverContainTokensOrKeyMaterial()
+    {
+        using var capture = new CapturingLoggerProvider();
+        await using var services = BuildServices(_server.JwksUrl, capture);
+        var validator = services.GetRequiredService<IForgeInvocationTokenValidator>();
+        var good = Fit().Build();
+        var forged = Fit().SignedBy(Some.OtherKey).Build();
+        var unknownKid = FitSignedAs("never-published").Build();
+
+        await validator.ValidateAsync(good, Cancel);
+        await validator.ValidateAsync(good, Cancel);
+        await validator.ValidateAsync(forged, Cancel);
+        await validator.ValidateAsync(unknownKid, Cancel);
+        await _server.StopAsync();
+        _time.Advance(TimeSpan.FromHours(2));
+        await validator.ValidateAsync(FitSignedAs("while-down").Build(), Cancel);
+
+        Assert.Contains(capture.Entries, e => e.EventId.Id == 1003);
+        Assert.Contains(capture.Entries, e => e.EventId.Id == 1002);
+        var modulus = Some.SigningKey.ToJwk()["n"]!.GetValue<string>();
+        foreach (var (_, text) in capture.Entries)
+        {
+            foreach (var token in new[] { good, forged, unknownKid })
+            {
+                foreach (var segment in token.Split('.'))
+                {
+                    Assert.DoesNotContain(segment, text, StringComparison.Ordinal);
+                }
+            }
+
+            Assert.DoesNotContain(modulus[..32], text, StringComparison.Ordinal);
+        }
+    }
+
     private FitBuilder Fit() => Some.Fit(_time.GetUtcNow());
 
     private FitBuilder FitSignedAs(string keyId) => FitBuilder.Valid(Some.OtherKey.WithKeyId(keyId), _time.GetUtcNow());
 
-    private ServiceProvider BuildServices(Uri jwksUrl)
+    private ServiceProvider BuildServices(Uri jwksUrl, CapturingLoggerProvider? logs = null)
     {
         var configuration = new ConfigurationBuilder()
             .AddInMemoryCollection(new Dictionary<string, string?>
@@ -219,7 +255,13 @@ public sealed class ForgeSigningKeyCacheTests : IAsyncLifetime
             })
             .Build();
         var services = new ServiceCollection();
-        services.AddLogging();
+        services.AddLogging(logging =>
+        {
+            if (logs is not null)
+            {
+                logging.AddProvider(logs).SetMinimumLevel(LogLevel.Trace);
+            }
+        });
         services.AddSingleton<TimeProvider>(_time);
         services.AddForgeInvocationTokens(configuration);
         return services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
