@@ -36,9 +36,10 @@ internal sealed class ForgeSigningKeyCache : IForgeSigningKeys, IDisposable
     private int _isDisposed;
 
     // Guarded by _gate.
-    private Task<bool>? _inFlight;
+    private volatile Task<bool>? _inFlight;
     private DateTimeOffset _lastFetchStartedAt = DateTimeOffset.MinValue;
     private bool _lastFetchFailed;
+    private long _lastFetchStartedAtTicks;
 
     public ForgeSigningKeyCache(
         IHttpClientFactory httpClientFactory,
@@ -154,6 +155,14 @@ internal sealed class ForgeSigningKeyCache : IForgeSigningKeys, IDisposable
 
     private void StartBackgroundRefresh()
     {
+        // Unlocked pre-check: while a stale cache cannot refresh (JWKS down, rate limit), the hot
+        // path must not take the lock on every request. The locked check below is authoritative.
+        if (_inFlight is not null
+            || _timeProvider.GetUtcNow().UtcTicks - Volatile.Read(ref _lastFetchStartedAtTicks) < _refreshInterval.Ticks)
+        {
+            return;
+        }
+
         lock (_gate)
         {
             if (_inFlight is null && _timeProvider.GetUtcNow() - _lastFetchStartedAt >= _refreshInterval)
@@ -166,6 +175,7 @@ internal sealed class ForgeSigningKeyCache : IForgeSigningKeys, IDisposable
     private Task<bool> StartFetchLocked(string reason)
     {
         _lastFetchStartedAt = _timeProvider.GetUtcNow();
+        Volatile.Write(ref _lastFetchStartedAtTicks, _lastFetchStartedAt.UtcTicks);
         ForgeLog.JwksRefreshStarted(_logger, _jwksUrl, reason);
 
         // Task.Run keeps the fetch off the caller's lock; its finally block needs _gate to clear

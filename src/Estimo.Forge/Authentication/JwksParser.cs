@@ -19,10 +19,10 @@ internal static class JwksParser
     public const int MaxKeyIdLength = 256;
 
     /// <summary>Returns null when the document is not a JWKS at all.</summary>
-    public static List<SigningKey>? Parse(ReadOnlySpan<byte> json, SigningKeySet? previous, ILogger logger, out int ignored)
+    public static List<SigningKey>? Parse(byte[] json, SigningKeySet? previous, ILogger logger, out int ignored)
     {
         ignored = 0;
-        using var document = JsonDocument.Parse(json.ToArray());
+        using var document = JsonDocument.Parse(json);
         if (document.RootElement.ValueKind != JsonValueKind.Object
             || !document.RootElement.TryGetProperty("keys", out var keys)
             || keys.ValueKind != JsonValueKind.Array)

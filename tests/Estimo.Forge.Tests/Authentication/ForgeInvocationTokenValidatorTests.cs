@@ -285,6 +285,28 @@ public sealed class ForgeInvocationTokenValidatorTests : IDisposable
         Assert.Equal(FitFailure.None, await harness.FailureOf(harness.Fit()));
     }
 
+    [Fact]
+    public async Task Validate_WithStaleCacheAndFailingJwks_KeepsCachedKeysAndRetriesOncePerInterval()
+    {
+        Assert.Equal(FitFailure.None, await _harness.FailureOf(_harness.Fit()));
+        _harness.Jwks.Status = HttpStatusCode.ServiceUnavailable;
+        _harness.Time.Advance(_harness.Options.JwksCacheLifetime);
+
+        for (var i = 0; i < 10; i++)
+        {
+            Assert.Equal(FitFailure.None, await _harness.FailureOf(_harness.Fit()));
+        }
+
+        await WaitUntil(() => _harness.Jwks.Requests == 2);
+        Assert.Equal(FitFailure.None, await _harness.FailureOf(_harness.Fit()));
+        await Task.Delay(100, TestContext.Current.CancellationToken);
+        Assert.Equal(2, _harness.Jwks.Requests);
+
+        _harness.Time.Advance(_harness.Options.JwksRefreshInterval);
+        Assert.Equal(FitFailure.None, await _harness.FailureOf(_harness.Fit()));
+        await WaitUntil(() => _harness.Jwks.Requests == 3);
+    }
+
     // ---- Signature ----------------------------------------------------------------------------
 
     [Fact]
@@ -550,6 +572,16 @@ public sealed class ForgeInvocationTokenValidatorTests : IDisposable
         Assert.Equal(FitFailure.None, await harness.FailureOf(harness.Fit()));
         Assert.Equal(FitFailure.None, await harness.FailureOf(harness.Fit()));
         Assert.Equal(FitFailure.Replayed, await harness.FailureOf(harness.Fit()));
+    }
+
+    private static async Task WaitUntil(Func<bool> condition)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+        timeout.CancelAfter(TimeSpan.FromSeconds(10));
+        while (!condition())
+        {
+            await Task.Delay(10, timeout.Token);
+        }
     }
 
     // ---- Robustness ---------------------------------------------------------------------------
