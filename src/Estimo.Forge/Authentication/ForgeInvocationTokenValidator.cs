@@ -51,6 +51,9 @@ internal sealed class ForgeInvocationTokenValidator : IForgeInvocationTokenValid
     /// <summary>Real FITs are 1–3 KB; anything far larger is not one.</summary>
     public const int MaxTokenLength = 16 * 1024;
 
+    /// <summary>How often a full replay cache is reported while it stays full.</summary>
+    public static readonly TimeSpan ReplayCacheFullWarningInterval = TimeSpan.FromSeconds(10);
+
     private const int MaxHeaderSegmentLength = 1024;
     private const int MaxKeyIdLength = 256;
     private const int MaxTokenIdLength = 256;
@@ -66,6 +69,7 @@ internal sealed class ForgeInvocationTokenValidator : IForgeInvocationTokenValid
     private readonly ReplayCache _replayCache;
     private readonly byte[] _audience;
     private readonly long _clockSkewMs;
+    private long _lastReplayCacheFullWarningMs = long.MinValue / 2;
 
     public ForgeInvocationTokenValidator(
         ForgeSigningKeyCache keys,
@@ -102,9 +106,9 @@ internal sealed class ForgeInvocationTokenValidator : IForgeInvocationTokenValid
         var lookup = await _keys.GetKeyAsync(keyId, cancellationToken);
         return lookup.Status switch
         {
-            KeyLookupStatus.Found => Validate(token, lookup.Key, out _) ?? FitValidationResult.Fail(FitFailure.UnknownKeyId),
-            KeyLookupStatus.Unknown => FitValidationResult.Fail(FitFailure.UnknownKeyId),
-            _ => FitValidationResult.Fail(FitFailure.KeysUnavailable),
+            KeyLookupStatus.Found => Validate(token, lookup.Key, out _) ?? Fail(FitFailure.UnknownKeyId),
+            KeyLookupStatus.Unknown => Fail(FitFailure.UnknownKeyId),
+            _ => Fail(FitFailure.KeysUnavailable),
         };
     }
 
@@ -249,7 +253,7 @@ internal sealed class ForgeInvocationTokenValidator : IForgeInvocationTokenValid
             case ReplayCheck.Replayed:
                 return Fail(FitFailure.Replayed);
             case ReplayCheck.Full:
-                ForgeLog.ReplayCacheFull(_logger, _replayCache.Capacity);
+                WarnReplayCacheFull(nowMs);
                 return Fail(FitFailure.Replayed);
         }
 
@@ -358,6 +362,17 @@ internal sealed class ForgeInvocationTokenValidator : IForgeInvocationTokenValid
     private static bool TryDecode(ReadOnlySpan<char> source, Span<byte> destination, out int written) =>
         Base64Url.DecodeFromChars(source, destination, out var consumed, out written) == OperationStatus.Done
         && consumed == source.Length;
+
+    /// <summary>Once per <see cref="ReplayCacheFullWarningInterval"/>: a flood must not become a log storm.</summary>
+    private void WarnReplayCacheFull(long nowMs)
+    {
+        var last = Volatile.Read(ref _lastReplayCacheFullWarningMs);
+        if (nowMs - last >= (long)ReplayCacheFullWarningInterval.TotalMilliseconds
+            && Interlocked.CompareExchange(ref _lastReplayCacheFullWarningMs, nowMs, last) == last)
+        {
+            ForgeLog.ReplayCacheFull(_logger, _replayCache.Capacity);
+        }
+    }
 
     private static bool IsNumericDate(long? seconds) => seconds is >= 0 and <= MaxNumericDate;
 

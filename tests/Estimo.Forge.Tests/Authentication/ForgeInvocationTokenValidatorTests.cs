@@ -584,6 +584,25 @@ public sealed class ForgeInvocationTokenValidatorTests : IDisposable
         }
     }
 
+    [Fact]
+    public async Task Validate_WhileReplayCacheStaysFull_WarnsOncePerInterval()
+    {
+        using var harness = new ValidatorHarness(o => o.ReplayCacheCapacity = 1);
+        Assert.Equal(FitFailure.None, await harness.FailureOf(harness.Fit()));
+
+        for (var i = 0; i < 5; i++)
+        {
+            Assert.Equal(FitFailure.Replayed, await harness.FailureOf(harness.Fit()));
+        }
+
+        Assert.Single(harness.Logs.Entries, e => e.EventId.Id == 1020);
+
+        harness.Time.Advance(ForgeInvocationTokenValidator.ReplayCacheFullWarningInterval);
+        Assert.Equal(FitFailure.Replayed, await harness.FailureOf(harness.Fit()));
+
+        Assert.Equal(2, harness.Logs.Entries.Count(e => e.EventId.Id == 1020));
+    }
+
     // ---- Robustness ---------------------------------------------------------------------------
 
     [Fact]

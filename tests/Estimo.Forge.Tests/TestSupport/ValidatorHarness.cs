@@ -1,5 +1,5 @@
 using Estimo.Forge.Authentication;
-using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 
@@ -14,11 +14,16 @@ internal sealed class ValidatorHarness : IDisposable
         configure?.Invoke(Options);
         Jwks = new StubJwksHandler(jwks ?? TestKey.Jwks(Some.SigningKey));
         var options = Microsoft.Extensions.Options.Options.Create(Options);
-        Keys = new ForgeSigningKeyCache(Jwks, options, Time, NullLogger<ForgeSigningKeyCache>.Instance);
-        Validator = new ForgeInvocationTokenValidator(Keys, options, Time, NullLogger<ForgeInvocationTokenValidator>.Instance);
+        _loggerFactory = LoggerFactory.Create(logging => logging.AddProvider(Logs).SetMinimumLevel(LogLevel.Trace));
+        Keys = new ForgeSigningKeyCache(Jwks, options, Time, _loggerFactory.CreateLogger<ForgeSigningKeyCache>());
+        Validator = new ForgeInvocationTokenValidator(Keys, options, Time, _loggerFactory.CreateLogger<ForgeInvocationTokenValidator>());
     }
 
+    private readonly ILoggerFactory _loggerFactory;
+
     public FakeTimeProvider Time { get; } = new(Some.Now);
+
+    public CapturingLoggerProvider Logs { get; } = new();
 
     public ForgeOptions Options { get; }
 
@@ -40,5 +45,6 @@ internal sealed class ValidatorHarness : IDisposable
     {
         Keys.Dispose();
         Jwks.Dispose();
+        _loggerFactory.Dispose();
     }
 }
