@@ -42,6 +42,10 @@ public static class EstimoRemoteApp
         configure?.Invoke(builder);
 
         var app = builder.Build();
+
+        // Every options class is validated now, together, so a bad configuration is reported
+        // in full (all names at once) before anything listens.
+        app.Services.GetRequiredService<Microsoft.Extensions.Options.IStartupValidator>().Validate();
         app.UseMiddleware<SecurityHeadersMiddleware>();
         app.UseHsts();
         app.UseMiddleware<RequestLoggingMiddleware>();

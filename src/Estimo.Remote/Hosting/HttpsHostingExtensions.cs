@@ -21,7 +21,14 @@ internal static class HttpsHostingExtensions
 
         builder.WebHost.UseKestrel((context, kestrel) =>
         {
-            var options = kestrel.ApplicationServices.GetRequiredService<IOptions<RemoteOptions>>().Value;
+            // Read the settings without validating here: the start-up validator reports every
+            // invalid setting at once, before the server starts, and this callback may run first.
+            var options = TryBind(context.Configuration);
+            if (options is null || !new RemoteOptionsValidator().Validate(null, options).Succeeded)
+            {
+                return;
+            }
+
             var time = kestrel.ApplicationServices.GetRequiredService<TimeProvider>();
             kestrel.AddServerHeader = false;
             kestrel.Limits.MaxRequestBodySize = options.MaxRequestBodyBytes;
@@ -52,6 +59,18 @@ internal static class HttpsHostingExtensions
         builder.Services.AddCors();
         builder.Services.AddSingleton<Microsoft.AspNetCore.Cors.Infrastructure.ICorsPolicyProvider, ForgeCorsPolicyProvider>();
         return builder;
+    }
+
+    private static RemoteOptions? TryBind(IConfiguration configuration)
+    {
+        try
+        {
+            return configuration.GetSection(RemoteOptions.SectionName).Get<RemoteOptions>() ?? new RemoteOptions();
+        }
+        catch (InvalidOperationException)
+        {
+            return null;
+        }
     }
 
     private static X509Certificate2 LoadCertificate(RemoteOptions options, TimeProvider time)
