@@ -1,1 +1,81 @@
-return 0;
+using System.CommandLine;
+using Estimo.Ops;
+using Estimo.Storage;
+using Microsoft.Extensions.DependencyInjection;
+
+// estimo-ops: the operator CLI. Errors are one line on standard error with a non-zero exit:
+// 2 for usage, 1 for a failed operation.
+var set = new Option<string[]>("--set") { Description = "Override a setting, e.g. --set Storage:Provider=PostgreSql (repeatable).", AllowMultipleArgumentsPerToken = false };
+
+var migrate = new Command("migrate", "Apply every pending database migration of this build.");
+migrate.Options.Add(set);
+migrate.SetAction((parse, ct) => RunAsync(parse.GetValue(set) ?? [], async (services, token) =>
+{
+    var migrator = services.GetRequiredService<IDatabaseMigrator>();
+    var before = await migrator.GetSchemaStatusAsync(token);
+    if (before.IsAhead)
+    {
+        throw new OpsException($"The database has migrations this build does not know ({string.Join(", ", before.Unknown)}); use a newer estimo-ops.");
+    }
+
+    await migrator.MigrateAsync(token);
+    Console.WriteLine(before.Pending.Count == 0
+        ? "The database is up to date; nothing to apply."
+        : $"Applied {before.Pending.Count} migration(s): {string.Join(", ", before.Pending)}.");
+}, ct));
+
+var status = new Command("status", "Show which migrations are applied and which are pending.");
+status.Options.Add(set);
+status.SetAction((parse, ct) => RunAsync(parse.GetValue(set) ?? [], async (services, token) =>
+{
+    var schema = await services.GetRequiredService<IDatabaseMigrator>().GetSchemaStatusAsync(token);
+    Console.WriteLine($"applied: {schema.Applied.Count}  pending: {schema.Pending.Count}  unknown: {schema.Unknown.Count}");
+    foreach (var id in schema.Pending)
+    {
+        Console.WriteLine($"pending  {id}");
+    }
+
+    foreach (var id in schema.Unknown)
+    {
+        Console.WriteLine($"unknown  {id}");
+    }
+}, ct));
+
+var migrations = new Command("migrations", "Database schema migrations.") { status };
+var root = new RootCommand("estimo-ops: operate an Estimo deployment.") { migrate, migrations };
+
+var parsed = root.Parse(args);
+if (parsed.Errors.Count > 0)
+{
+    await Console.Error.WriteLineAsync($"estimo-ops: {parsed.Errors[0].Message} (see estimo-ops --help)");
+    return 2;
+}
+
+return await parsed.InvokeAsync();
+
+static async Task<int> RunAsync(string[] settings, Func<IServiceProvider, CancellationToken, Task> action, CancellationToken cancellationToken)
+{
+    try
+    {
+        await using var services = OpsHost.Build(settings);
+        await action(services, cancellationToken);
+        return 0;
+    }
+    catch (OpsException ex)
+    {
+        await Console.Error.WriteLineAsync($"estimo-ops: {ex.Message}");
+        return 1;
+    }
+    catch (System.Data.Common.DbException ex)
+    {
+        await Console.Error.WriteLineAsync($"estimo-ops: the database could not be used ({ex.GetType().Name}: {FirstLine(ex.Message)}).");
+        return 1;
+    }
+    catch (InvalidOperationException ex) when (ex.InnerException is System.Data.Common.DbException inner)
+    {
+        await Console.Error.WriteLineAsync($"estimo-ops: the database could not be used ({inner.GetType().Name}: {FirstLine(inner.Message)}).");
+        return 1;
+    }
+}
+
+static string FirstLine(string text) => text.Split('\n', 2)[0].Trim();
