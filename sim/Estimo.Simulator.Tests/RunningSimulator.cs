@@ -36,6 +36,9 @@ public sealed class RunningSimulator : IAsyncDisposable
             ["Simulator:ListenUrl"] = "http://127.0.0.1:0",
             ["Simulator:ManifestPath"] = Path.Combine(Repo.Root, "forge", "manifest.yml"),
             ["Simulator:RateLimitPerMinute"] = "0",
+            // Nothing listens on port 1: installs without a fake remote fail fast instead of resolving a real host.
+            ["Simulator:Remote:BaseUrl"] = "https://127.0.0.1:1",
+            ["Simulator:EventMaxRetries"] = "0",
         };
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
         {
