@@ -1,9 +1,18 @@
-// Validates a Forge manifest with Atlassian's own validator (@forge/manifest), offline.
+// Validates a Forge manifest offline with Atlassian's own tools:
+//   1. @forge/manifest's validate() — the schema and reference checks `forge deploy` runs;
+//   2. @forge/lint's client-side linters — what `forge lint` adds (permissions, CSP, endpoints…).
 //
 //   node lint.mjs [path/to/manifest.yml] [--stub-missing-resources]
 //
 // Prints one line per problem ("level line:column message") and exits 0 when the manifest
 // is valid, 1 when it is not, 2 on a usage or internal error.
+//
+// Two parts of @forge/lint cannot run offline and are left out, on purpose:
+//   - PermissionLinter downloads Atlassian's product OpenAPI specs to match requestJira calls
+//     in Forge function source against scopes. Estimo has no Forge functions (its backend is
+//     a remote), so there is no source for it to check anyway.
+//   - The Statsig feature-flag client, which only supplies a list of deprecated runtimes; it is
+//     replaced by a stub that answers "none".
 //
 // --stub-missing-resources: the validator insists that every `resources[].path` exists and
 // holds an index.html. The Custom UI bundle (web/dist) is build output and may not exist
@@ -17,6 +26,8 @@ import path from 'node:path';
 
 const require = createRequire(import.meta.url);
 const { validate } = require('@forge/manifest');
+const { lint, getClientSideLintersOnly } = require('@forge/lint');
+const YAML = require('yaml');
 
 const args = process.argv.slice(2);
 const stub = args.includes('--stub-missing-resources');
@@ -66,7 +77,10 @@ try {
   for (const e of problems) {
     console.log(`${e.level ?? 'error'} ${e.line ?? 0}:${e.column ?? 0} ${e.message}`);
   }
-  const errors = problems.filter((e) => (e.level ?? 'error') === 'error');
+  let errors = problems.filter((e) => (e.level ?? 'error') === 'error');
+  if (result.success && errors.length === 0) {
+    errors = await forgeLint(target);
+  }
   if (result.success && errors.length === 0) {
     console.log(`ok ${manifestPath}`);
     process.exitCode = 0;
@@ -79,4 +93,33 @@ try {
   process.exitCode = 2;
 } finally {
   cleanup?.();
+}
+
+// Runs @forge/lint's client-side linters (minus the network-bound PermissionLinter) the way
+// `forge lint` does: from the app folder, on the parsed manifest.
+async function forgeLint(manifestFile) {
+  const cwd = process.cwd();
+  process.chdir(path.dirname(manifestFile));
+  try {
+    const manifest = YAML.parse(fs.readFileSync(manifestFile, 'utf8'));
+    const quiet = () => {};
+    const logger = new Proxy({}, { get: () => quiet });
+    const statsig = new Proxy({}, { get: () => async () => [] });
+    const linters = (await getClientSideLintersOnly(manifest, 'development', logger, statsig))
+      .filter((linter) => linter.constructor.name !== 'PermissionLinter');
+    const results = await lint([], manifest, 'development', logger, statsig, { linters });
+    const errors = [];
+    for (const r of results) {
+      for (const e of r.errors) {
+        console.log(`error ${e.line ?? 0}:${e.column ?? 0} ${e.message} (forge lint)`);
+        errors.push(e);
+      }
+      for (const w of r.warnings) {
+        console.log(`warning ${w.line ?? 0}:${w.column ?? 0} ${w.message} (forge lint)`);
+      }
+    }
+    return errors;
+  } finally {
+    process.chdir(cwd);
+  }
 }
