@@ -26,7 +26,6 @@ import path from 'node:path';
 
 const require = createRequire(import.meta.url);
 const { validate } = require('@forge/manifest');
-const { lint, getClientSideLintersOnly } = require('@forge/lint');
 const YAML = require('yaml');
 
 const args = process.argv.slice(2);
@@ -98,6 +97,8 @@ try {
 // Runs @forge/lint's client-side linters (minus the network-bound PermissionLinter) the way
 // `forge lint` does: from the app folder, on the parsed manifest.
 async function forgeLint(manifestFile) {
+  // Loaded only when needed: @forge/lint is large and the schema check usually decides first.
+  const { lint, getClientSideLintersOnly } = require('@forge/lint');
   const cwd = process.cwd();
   process.chdir(path.dirname(manifestFile));
   try {
