@@ -34,7 +34,14 @@ public sealed class BrowserTests
     {
         RequireBrowser();
         var probe = await NpmFolder.BuildBridgeProbeAsync();
-        await using var sim = await RunningSimulator.StartAsync(new Dictionary<string, string?> { ["Simulator:ResourceRoots:estimo-ui"] = probe });
+        await using var remote = await FakeRemote.StartAsync();
+        await using var sim = await RunningSimulator.StartAsync(new Dictionary<string, string?>
+        {
+            ["Simulator:ResourceRoots:estimo-ui"] = probe,
+            ["Simulator:Remote:BaseUrl"] = remote.BaseUrl,
+            ["Simulator:Remote:TrustCertificateThumbprint"] = remote.Thumbprint,
+        });
+        remote.JiraBase = $"{sim.BaseUrl}/ex/jira/{Jira.SeedData.CloudId}";
         await sim.PostAdminAsync("/__sim/install");
 
         using var playwright = await Playwright.CreateAsync();
@@ -45,7 +52,9 @@ public sealed class BrowserTests
             Args = ChromiumArgs,
         });
 
-        await using var bobContext = await browser.NewContextAsync();
+        // The fake remote's certificate is self-signed; the simulator trusts it by thumbprint, the
+        // browser (which calls it directly for requestRemote) is told to accept it.
+        await using var bobContext = await browser.NewContextAsync(new BrowserNewContextOptions { IgnoreHTTPSErrors = true });
         await using var carolContext = await browser.NewContextAsync();
         var bob = await bobContext.NewPageAsync();
         var carol = await carolContext.NewPageAsync();
@@ -85,6 +94,13 @@ public sealed class BrowserTests
         await carolPanel.GetByRole(AriaRole.Button, new() { Name = "Save 5 points" }).ClickAsync();
         await Expect(carolPanel.Locator("#save-status")).ToHaveTextAsync("403");
         await Expect(bobPanel.Locator("#probe-error")).ToBeEmptyAsync();
+
+        // invokeRemote goes through the host with a FIT and OAuth tokens that act as Bob;
+        // requestRemote goes from the browser straight to the remote, with a FIT and no tokens.
+        await bobPanel.GetByRole(AriaRole.Button, new() { Name = "Invoke remote" }).ClickAsync();
+        await Expect(bobPanel.Locator("#invoke-result")).ToHaveTextAsync($"200 {Users.Bob}");
+        await bobPanel.GetByRole(AriaRole.Button, new() { Name = "Request remote" }).ClickAsync();
+        await Expect(bobPanel.Locator("#request-result")).ToHaveTextAsync("200 fit=True oauth=False");
 
         // The project page module gets the project (and its board) in its context.
         await bob.GotoAsync(sim.BaseUrl + "/jira/software/projects/TEAM/apps/estimo-project-page");

@@ -57,6 +57,19 @@ public sealed class FakeRemote : IAsyncDisposable
         FakeRemote? self = null;
         app.Run(async context =>
         {
+            // requestRemote comes straight from the browser on the simulator's origin: answer CORS.
+            if (context.Request.Headers.Origin.ToString() is { Length: > 0 } origin)
+            {
+                context.Response.Headers.AccessControlAllowOrigin = origin;
+                context.Response.Headers.Vary = "Origin";
+                if (HttpMethods.IsOptions(context.Request.Method))
+                {
+                    context.Response.Headers.AccessControlAllowMethods = "GET, POST, PUT, DELETE";
+                    context.Response.Headers.AccessControlAllowHeaders = "authorization, content-type";
+                    context.Response.StatusCode = 204;
+                    return;
+                }
+            }
             using var reader = new StreamReader(context.Request.Body);
             var body = await reader.ReadToEndAsync();
             var headers = context.Request.Headers.ToDictionary(h => h.Key.ToLowerInvariant(), h => h.Value.ToString(), StringComparer.Ordinal);
@@ -81,6 +94,13 @@ public sealed class FakeRemote : IAsyncDisposable
                     ["myself"] = response.IsSuccessStatusCode ? JsonNode.Parse(myself) : null,
                     ["echo"] = body.Length > 0 ? JsonNode.Parse(body) : null,
                 });
+                return;
+            }
+            if (context.Request.Path == "/api/ping")
+            {
+                var hasFit = headers.GetValueOrDefault("authorization", "").StartsWith("Bearer ey", StringComparison.Ordinal);
+                var hasOAuth = headers.ContainsKey("x-forge-oauth-user") || headers.ContainsKey("x-forge-oauth-system");
+                await context.Response.WriteAsync($"fit={hasFit} oauth={hasOAuth}");
                 return;
             }
             await context.Response.WriteAsJsonAsync(new { ok = true });
