@@ -1,0 +1,117 @@
+// Estimo simulator: the bridge a Forge host gives a Custom UI iframe.
+//
+// The real @forge/bridge package calls globalThis.__bridge.callBridge(name, payload) and expects
+// a promise. This shim is injected (server-side) before the app's own scripts and forwards each
+// call to the host page with postMessage; the host answers with the same id. Calls whose payload
+// holds functions (events.on, createHistory's listeners) are handled here, in the iframe, because
+// functions cannot cross postMessage.
+(function () {
+  'use strict';
+  if (globalThis.__bridge) {
+    return;
+  }
+  var parentWindow = window.parent;
+  var origin = window.location.origin;
+  var pending = new Map();
+  var nextId = 1;
+  var eventListeners = new Map();
+
+  function send(name, payload) {
+    return new Promise(function (resolve, reject) {
+      var id = 'call-' + nextId++;
+      pending.set(id, { resolve: resolve, reject: reject });
+      parentWindow.postMessage({ type: 'estimo-sim:bridge-call', id: id, name: name, payload: payload }, origin);
+    });
+  }
+
+  window.addEventListener('message', function (event) {
+    if (event.source !== parentWindow || event.origin !== origin || !event.data) {
+      return;
+    }
+    var data = event.data;
+    if (data.type === 'estimo-sim:bridge-result' && pending.has(data.id)) {
+      var call = pending.get(data.id);
+      pending.delete(data.id);
+      if (data.ok) {
+        call.resolve(data.value);
+      } else {
+        var error = new Error(data.error || 'Bridge call failed');
+        error.name = 'BridgeAPIError';
+        call.reject(error);
+      }
+    } else if (data.type === 'estimo-sim:event') {
+      (eventListeners.get(data.event) || []).forEach(function (callback) {
+        try {
+          callback(data.payload);
+        } catch (e) {
+          console.error(e);
+        }
+      });
+    } else if (data.type === 'estimo-sim:theme') {
+      applyTheme(data.colorMode);
+    }
+  });
+
+  function applyTheme(colorMode) {
+    var root = document.documentElement;
+    root.setAttribute('data-color-mode', colorMode || 'light');
+    root.setAttribute('data-theme', 'light:light dark:dark spacing:spacing typography:typography');
+  }
+
+  function subscribe(payload, publicEvent) {
+    var key = (publicEvent ? 'public:' : '') + payload.event;
+    var list = eventListeners.get(key) || [];
+    list.push(payload.callback);
+    eventListeners.set(key, list);
+    return Promise.resolve({
+      unsubscribe: function () {
+        var current = eventListeners.get(key) || [];
+        eventListeners.set(key, current.filter(function (cb) { return cb !== payload.callback; }));
+      }
+    });
+  }
+
+  function createHistory() {
+    var listeners = [];
+    var history = {
+      action: 'POP',
+      location: { pathname: '/', search: '', hash: '', state: undefined, key: 'default' },
+      push: function (path, state) { go('PUSH', path, state); },
+      replace: function (path, state) { go('REPLACE', path, state); },
+      go: function () {},
+      back: function () {},
+      forward: function () {},
+      listen: function (listener) {
+        listeners.push(listener);
+        return function () { listeners = listeners.filter(function (l) { return l !== listener; }); };
+      }
+    };
+    function go(action, path, state) {
+      var target = typeof path === 'string' ? path : (path.pathname || '/') + (path.search || '') + (path.hash || '');
+      var url = new URL(target, 'http://x');
+      history.action = action;
+      var location = { pathname: url.pathname, search: url.search, hash: url.hash, state: state, key: String(Date.now()) };
+      listeners.forEach(function (l) { l(location, action); });
+      send('historyChanged', { action: action, pathname: url.pathname, search: url.search, hash: url.hash });
+    }
+    return Promise.resolve(history);
+  }
+
+  globalThis.__bridge = {
+    callBridge: function (name, payload) {
+      switch (name) {
+        case 'on':
+          return subscribe(payload, false);
+        case 'onPublic':
+          return subscribe(payload, true);
+        case 'createHistory':
+          return createHistory();
+        case 'enableTheming':
+          applyTheme('light');
+          return send('enableTheming');
+        default:
+          return send(name, payload);
+      }
+    }
+  };
+})();

@@ -1,0 +1,439 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+using Estimo.Simulator.Auth;
+using Estimo.Simulator.Infrastructure;
+using Estimo.Simulator.Jira;
+using Microsoft.AspNetCore.StaticFiles;
+using Microsoft.Extensions.Options;
+
+namespace Estimo.Simulator.Forge;
+
+/// <summary>
+/// The simulated Forge host: Jira-like pages with the app's iframes, the app's static resources
+/// (with the bridge shim injected), and the small API the host page uses to answer bridge calls.
+/// </summary>
+public static partial class HostEndpoints
+{
+    public const string UserCookie = "estimo_sim_user";
+    /// <summary>Bridge API calls must carry this header: a cross-site form cannot set it, so the cookie alone is not enough.</summary>
+    public const string BridgeHeader = "X-Estimo-Sim";
+    public const string ShimScriptTag = "<script src=\"/__forge/bridge-shim.js\"></script>";
+    private static readonly TimeSpan UiInvocationTimeout = TimeSpan.FromSeconds(25);
+    private static readonly FileExtensionContentTypeProvider ContentTypes = new();
+    private static readonly HashSet<string> ReservedHeaders = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "authorization", "host", "content-length", "content-type", "cookie", "x-forge-oauth-user", "x-forge-oauth-system", "connection", "transfer-encoding",
+    };
+
+    public static void MapForgeHost(this IEndpointRouteBuilder app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        app.MapGet("/", Home);
+        app.MapGet("/jira/software/projects/{projectKey}/apps/{moduleKey}", ProjectPage);
+        app.MapGet("/projects/{projectKey}/issues", IssueList);
+        app.MapGet("/browse/{issueKey}", IssuePage);
+        app.MapPost("/__sim/login", LoginAsync);
+        app.MapGet("/__sim/host.js", () => Asset("host.js", "text/javascript; charset=utf-8"));
+        app.MapGet("/__sim/host.css", () => Asset("host.css", "text/css; charset=utf-8"));
+        app.MapGet("/__forge/bridge-shim.js", () => Asset("bridge-shim.js", "text/javascript; charset=utf-8"));
+        app.MapGet("/__forge/resources/{resourceKey}/{**path}", ResourceAsync);
+        app.MapGet("/__sim/avatars/{name}", Avatar);
+        app.MapGet("/.well-known/jwks.json", (InvocationTokenSigner signer) => Results.Json(signer.Jwks()));
+
+        var bridge = app.MapGroup("/__sim/bridge").AddEndpointFilter(async (context, next) =>
+            context.HttpContext.Request.Headers[BridgeHeader] == "1"
+                ? await next(context)
+                : Results.Json(new { message = $"Bridge calls need the {BridgeHeader} header." }, statusCode: StatusCodes.Status400BadRequest));
+        bridge.MapPost("/session", (HttpContext c, JiraSite site, TokenStore tokens) =>
+        {
+            var token = tokens.Issue(TokenKind.Session, CurrentUser(c, site).AccountId);
+            return Results.Json(new { token = token.Value, expiresAt = token.ExpiresAt });
+        });
+        bridge.MapPost("/context", ContextAsync);
+        bridge.MapPost("/invoke", InvokeAsync);
+        bridge.MapPost("/remote-token", RemoteTokenAsync);
+    }
+
+    /// <summary>The signed-in user of this browser (a cookie set by the user picker); Alice when none.</summary>
+    public static SimUser CurrentUser(HttpContext context, JiraSite site)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(site);
+        var id = context.Request.Cookies[UserCookie];
+        return site.Users.FirstOrDefault(u => u.AccountId == id) ?? site.Users[0];
+    }
+
+    private static IResult HtmlPage(HttpContext c, ManifestProvider manifest, string html, int status = 200)
+    {
+        var remotes = manifest.TryGet(out var app) ? string.Join(' ', app.RemoteBaseUrls.Values.Select(Origin)) : "";
+        c.Response.Headers.ContentSecurityPolicy = HostPages.PageCsp.Replace("{remotes}", remotes, StringComparison.Ordinal).Replace("  ", " ", StringComparison.Ordinal);
+        c.Response.Headers.XContentTypeOptions = "nosniff";
+        c.Response.Headers["Referrer-Policy"] = "no-referrer";
+        return Results.Content(html, "text/html; charset=utf-8", Encoding.UTF8, status);
+    }
+
+    private static string Origin(string url) => Uri.TryCreate(url, UriKind.Absolute, out var u) ? u.GetLeftPart(UriPartial.Authority) : "";
+
+    private static string Render(HttpContext c, JiraSite site, ManifestProvider manifest, string title, string main)
+    {
+        var user = CurrentUser(c, site);
+        manifest.TryGet(out var app);
+        var returnUrl = c.Request.Path + c.Request.QueryString;
+        return HostPages.Page(title, user, site.Users, site, app, returnUrl, main);
+    }
+
+    private static IResult Home(HttpContext c, JiraSite site, ManifestProvider manifest, AppInstallation installation)
+    {
+        var main = new StringBuilder("<h1>Estimo simulator</h1>\n");
+        if (!manifest.TryGet(out var app))
+        {
+            try
+            {
+                manifest.Get();
+            }
+            catch (ManifestException e)
+            {
+                main.Append("<p class=\"sim-error\">").Append(HostPages.Encode(e.Message)).Append("</p>\n");
+            }
+        }
+        else
+        {
+            main.Append("<p>App <code>").Append(HostPages.Encode(app.AppId)).Append("</code> ")
+                .Append(installation.InstallationId is { } id ? $"installed as <code>{HostPages.Encode(id)}</code>, version {HostPages.Encode(installation.Version)}." : "is <strong>not installed</strong> (POST /__sim/install).")
+                .Append("</p>\n");
+        }
+        main.Append("<p>Pick a project on the left, or open an issue such as <a href=\"/browse/EST-1\">EST-1</a>.</p>\n");
+        return HtmlPage(c, manifest, Render(c, site, manifest, "Estimo simulator", main.ToString()));
+    }
+
+    private static string NotInstalled() =>
+        "<p class=\"sim-error\">Estimo is not installed on this site. Install it with <code>POST /__sim/install</code>.</p>\n";
+
+    private static IResult ProjectPage(HttpContext c, JiraSite site, ManifestProvider manifest, AppInstallation installation, string projectKey, string moduleKey)
+    {
+        var user = CurrentUser(c, site);
+        var project = site.FindProject(projectKey);
+        if (project is null || !user.Can(project.Key, ProjectAccess.Browse))
+        {
+            return HtmlPage(c, manifest, Render(c, site, manifest, "Project not found",
+                "<h1>Project not found</h1>\n<p>It does not exist or you do not have permission to see it.</p>\n"), 404);
+        }
+        var app = manifest.Get();
+        var module = app.FindUiModule(moduleKey);
+        if (module is null || module.Type != "jira:projectPage")
+        {
+            return HtmlPage(c, manifest, Render(c, site, manifest, "App not found", "<h1>App not found</h1>\n"), 404);
+        }
+        var main = $"<h1>{HostPages.Encode(project.Name)}</h1>\n" +
+            (installation.InstallationId is null ? NotInstalled() : HostPages.Frame(module, project.Key, null));
+        return HtmlPage(c, manifest, Render(c, site, manifest, $"{module.Title} - {project.Name}", main));
+    }
+
+    private static IResult IssueList(HttpContext c, JiraSite site, ManifestProvider manifest, string projectKey)
+    {
+        var user = CurrentUser(c, site);
+        var project = site.FindProject(projectKey);
+        if (project is null || !user.Can(project.Key, ProjectAccess.Browse))
+        {
+            return HtmlPage(c, manifest, Render(c, site, manifest, "Project not found", "<h1>Project not found</h1>\n"), 404);
+        }
+        var sb = new StringBuilder($"<h1>{HostPages.Encode(project.Name)} issues</h1>\n<ul class=\"sim-issues\">\n");
+        lock (site.Gate)
+        {
+            foreach (var issue in site.Issues.Where(i => !i.Deleted && i.ProjectKey == project.Key).OrderBy(i => i.Rank, StringComparer.Ordinal))
+            {
+                sb.Append("<li><a href=\"/browse/").Append(HostPages.Encode(issue.Key)).Append("\">").Append(HostPages.Encode(issue.Key)).Append("</a> ")
+                  .Append(HostPages.Encode(issue.Summary)).Append("</li>\n");
+            }
+        }
+        sb.Append("</ul>\n");
+        return HtmlPage(c, manifest, Render(c, site, manifest, project.Name, sb.ToString()));
+    }
+
+    private static IResult IssuePage(HttpContext c, JiraSite site, ManifestProvider manifest, AppInstallation installation, string issueKey)
+    {
+        var user = CurrentUser(c, site);
+        var sb = new StringBuilder();
+        lock (site.Gate)
+        {
+            var issue = site.FindIssue(issueKey);
+            if (issue is null || !user.Can(issue.ProjectKey, ProjectAccess.Browse))
+            {
+                return HtmlPage(c, manifest, Render(c, site, manifest, "Issue not found",
+                    $"<h1>Issue not found</h1>\n<p>{HostPages.Encode(JiraErrors.IssueNotFound)}</p>\n"), 404);
+            }
+            var project = site.ProjectOf(issue);
+            var estimate = issue.Numbers.TryGetValue(project.EstimateFieldId, out var v) && v is { } n ? n.ToString(CultureInfo.InvariantCulture) : "None";
+            sb.Append("<h1><span class=\"sim-muted\">").Append(HostPages.Encode(issue.Key)).Append("</span> ").Append(HostPages.Encode(issue.Summary)).Append("</h1>\n");
+            sb.Append("<dl class=\"sim-fields\"><dt>Status</dt><dd>").Append(HostPages.Encode(site.StatusOf(issue).Name))
+              .Append("</dd><dt>Type</dt><dd>").Append(HostPages.Encode(site.IssueTypeOf(issue).Name))
+              .Append("</dd><dt>").Append(HostPages.Encode(site.FindField(project.EstimateFieldId)!.Name)).Append("</dt><dd>").Append(HostPages.Encode(estimate))
+              .Append("</dd></dl>\n");
+        }
+        if (installation.InstallationId is null)
+        {
+            sb.Append(NotInstalled());
+        }
+        else
+        {
+            foreach (var module in manifest.Get().UiModules.Where(m => m.Type == "jira:issuePanel"))
+            {
+                sb.Append(HostPages.Frame(module, null, issueKey.ToUpperInvariant()));
+            }
+        }
+        return HtmlPage(c, manifest, Render(c, site, manifest, issueKey, sb.ToString()));
+    }
+
+    private static async Task<IResult> LoginAsync(HttpContext c, JiraSite site)
+    {
+        var form = await c.Request.ReadFormAsync(c.RequestAborted);
+        var accountId = form["accountId"].ToString();
+        if (site.Users.All(u => u.AccountId != accountId))
+        {
+            return Results.BadRequest(new { message = "Unknown account id." });
+        }
+        c.Response.Cookies.Append(UserCookie, accountId, new CookieOptions { HttpOnly = true, SameSite = SameSiteMode.Strict, Path = "/", IsEssential = true });
+        var returnUrl = form["returnUrl"].ToString();
+        // Only local paths: the picker must not become an open redirect.
+        if (!returnUrl.StartsWith('/') || returnUrl.StartsWith("//", StringComparison.Ordinal) || returnUrl.StartsWith("/\\", StringComparison.Ordinal))
+        {
+            returnUrl = "/";
+        }
+        return Results.Redirect(returnUrl, permanent: false, preserveMethod: false);
+    }
+
+    private static IResult Asset(string name, string contentType)
+    {
+        using var stream = typeof(HostEndpoints).Assembly.GetManifestResourceStream("Assets/" + name)
+            ?? throw new InvalidOperationException($"Embedded asset {name} is missing.");
+        using var reader = new StreamReader(stream);
+        return Results.Text(reader.ReadToEnd(), contentType, Encoding.UTF8);
+    }
+
+    [GeneratedRegex("<head(\\s[^>]*)?>", RegexOptions.IgnoreCase)]
+    private static partial Regex HeadTag();
+
+    [GeneratedRegex("<html(\\s[^>]*)?>", RegexOptions.IgnoreCase)]
+    private static partial Regex HtmlTag();
+
+    /// <summary>Puts the shim before every script of the app, so <c>globalThis.__bridge</c> exists when @forge/bridge loads.</summary>
+    public static string InjectShim(string html)
+    {
+        ArgumentNullException.ThrowIfNull(html);
+        var head = HeadTag().Match(html);
+        if (head.Success)
+        {
+            return html.Insert(head.Index + head.Length, "\n" + ShimScriptTag);
+        }
+        var root = HtmlTag().Match(html);
+        return root.Success ? html.Insert(root.Index + root.Length, "\n" + ShimScriptTag) : ShimScriptTag + "\n" + html;
+    }
+
+    private static async Task<IResult> ResourceAsync(HttpContext c, ManifestProvider manifest, string resourceKey, string? path)
+    {
+        var app = manifest.Get();
+        if (!app.ResourceDirectories.TryGetValue(resourceKey, out var root))
+        {
+            return Results.NotFound();
+        }
+        var relative = string.IsNullOrEmpty(path) ? "index.html" : path;
+        var rootFull = Path.GetFullPath(root);
+        var full = Path.GetFullPath(Path.Combine(rootFull, relative));
+        if (!full.StartsWith(rootFull + Path.DirectorySeparatorChar, StringComparison.Ordinal))
+        {
+            return Results.NotFound();
+        }
+        var styles = app.ContentStyles.Contains("unsafe-inline") ? " 'unsafe-inline'" : "";
+        var connect = string.Join(' ', app.FetchClientRemotes.Where(app.RemoteBaseUrls.ContainsKey).Select(r => Origin(app.RemoteBaseUrls[r])));
+        c.Response.Headers.ContentSecurityPolicy =
+            $"default-src 'self'; script-src 'self'; style-src 'self'{styles}; img-src 'self' data: blob:; font-src 'self' data:; connect-src 'self' {connect}; object-src 'none'; base-uri 'self'; frame-ancestors 'self'";
+        c.Response.Headers.XContentTypeOptions = "nosniff";
+        var isIndex = string.Equals(relative, "index.html", StringComparison.OrdinalIgnoreCase);
+        if (!File.Exists(full))
+        {
+            if (isIndex)
+            {
+                var placeholder = $"<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Resource not built</title></head><body><p>The Custom UI resource '{HostPages.Encode(resourceKey)}' has no index.html at {HostPages.Encode(rootFull)}. Build the UI (web/) or set Simulator:ResourceRoots:{HostPages.Encode(resourceKey)}.</p></body></html>";
+                return Results.Content(placeholder, "text/html; charset=utf-8", Encoding.UTF8, StatusCodes.Status404NotFound);
+            }
+            return Results.NotFound();
+        }
+        if (isIndex)
+        {
+            var html = await File.ReadAllTextAsync(full, c.RequestAborted);
+            return Results.Content(InjectShim(html), "text/html; charset=utf-8", Encoding.UTF8);
+        }
+        if (!ContentTypes.TryGetContentType(full, out var contentType))
+        {
+            contentType = "application/octet-stream";
+        }
+        return Results.File(full, contentType);
+    }
+
+    private static IResult Avatar(string name, JiraSite site)
+    {
+        var id = name.EndsWith(".svg", StringComparison.Ordinal) ? name[..^4] : name;
+        var label = site.FindUser(id)?.DisplayName ?? (id.StartsWith("project-", StringComparison.Ordinal) ? id[8..] : "?");
+        var initials = string.Concat(label.Split(' ', StringSplitOptions.RemoveEmptyEntries).Take(2).Select(w => char.ToUpperInvariant(w[0])));
+        var hue = Math.Abs(id.Aggregate(17, (h, ch) => unchecked((h * 31) + ch))) % 360;
+        var svg = $"<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"48\" height=\"48\" viewBox=\"0 0 48 48\"><rect width=\"48\" height=\"48\" rx=\"24\" fill=\"hsl({hue},55%,45%)\"/><text x=\"24\" y=\"30\" font-family=\"sans-serif\" font-size=\"18\" fill=\"#fff\" text-anchor=\"middle\">{HostPages.Encode(initials)}</text></svg>";
+        return Results.Text(svg, "image/svg+xml", Encoding.UTF8);
+    }
+
+    private sealed record LocationDto(string? ModuleKey, string? ProjectKey, string? IssueKey)
+    {
+        public UiLocation ToLocation() => new(ModuleKey ?? "", ProjectKey, IssueKey);
+    }
+
+    private sealed record ContextRequest(LocationDto? Location);
+
+    private static async Task<IResult> ContextAsync(HttpContext c, JiraSite site, ForgeContexts contexts)
+    {
+        var request = await c.Request.ReadFromJsonAsync<ContextRequest>(JsonOptions, c.RequestAborted);
+        var user = CurrentUser(c, site);
+        try
+        {
+            var (module, extension) = contexts.Resolve((request?.Location ?? new LocationDto(null, null, null)).ToLocation(), user);
+            return Results.Json(contexts.ViewContext(module, extension, user));
+        }
+        catch (LocationException e)
+        {
+            return Results.Json(new { message = e.Message }, statusCode: StatusCodes.Status404NotFound);
+        }
+    }
+
+    private sealed record InvokeRequest(LocationDto? Location, string? Path, string? Method, Dictionary<string, string>? Headers, JsonElement? Body);
+
+    /// <summary>
+    /// <c>invokeRemote</c>: signs a FIT, mints the OAuth tokens the endpoint asks for, calls the
+    /// remote from the server (as Forge does) and answers in the shape @forge/bridge unpacks:
+    /// <c>{success, payload|error: {status, headers: {name: [values]}, body}}</c>.
+    /// </summary>
+    private static async Task<IResult> InvokeAsync(
+        HttpContext c, JiraSite site, ForgeContexts contexts, ManifestProvider manifest, AppInstallation installation,
+        InvocationTokenSigner signer, TokenStore tokens, RemoteClient remote, TimeProvider clock, IOptions<SimulatorOptions> options)
+    {
+        var request = await c.Request.ReadFromJsonAsync<InvokeRequest>(JsonOptions, c.RequestAborted);
+        var user = CurrentUser(c, site);
+        var app = manifest.Get();
+        if (installation.InstallationId is not { } installationId)
+        {
+            return Failure(503, "The app is not installed on this site.");
+        }
+        if (request?.Path is not { } path || !path.StartsWith('/') || path.StartsWith("//", StringComparison.Ordinal))
+        {
+            return Failure(400, "invokeRemote needs a path that starts with '/'.");
+        }
+        var method = (request.Method ?? "GET").ToUpperInvariant();
+        if (method is not ("GET" or "POST" or "PUT" or "PATCH" or "DELETE"))
+        {
+            return Failure(400, $"invokeRemote does not support method '{method}'.");
+        }
+        UiModule module;
+        JsonObject extension;
+        try
+        {
+            (module, extension) = contexts.Resolve((request.Location ?? new LocationDto(null, null, null)).ToLocation(), user);
+        }
+        catch (LocationException e)
+        {
+            return Failure(404, e.Message);
+        }
+        if (module.ResolverEndpoint is not { } endpointKey || !app.Endpoints.TryGetValue(endpointKey, out var endpoint))
+        {
+            return Failure(400, $"Module '{module.Key}' has no resolver endpoint in the manifest.");
+        }
+        var baseUrl = app.RemoteBaseUrls[endpoint.Remote];
+
+        var headers = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var (name, value) in request.Headers ?? [])
+        {
+            if (!ReservedHeaders.Contains(name) && !name.StartsWith("x-forge-", StringComparison.OrdinalIgnoreCase))
+            {
+                headers[name] = value;
+            }
+        }
+        var claims = contexts.UiInvocationClaims(module, extension, user, installationId);
+        headers["Authorization"] = "Bearer " + signer.Sign(app.Audience, claims, clock.GetUtcNow(), options.Value.InvocationTokenLifetime);
+        if (endpoint.AppUserToken)
+        {
+            headers["x-forge-oauth-user"] = tokens.Issue(TokenKind.AppUser, user.AccountId, installationId).Value;
+        }
+        if (endpoint.AppSystemToken)
+        {
+            headers["x-forge-oauth-system"] = tokens.Issue(TokenKind.AppSystem, SeedData.AppUserId, installationId).Value;
+        }
+        var body = request.Body is { ValueKind: not (JsonValueKind.Undefined or JsonValueKind.Null) } b && method != "GET" ? b.GetRawText() : null;
+        var response = await remote.SendAsync(new RemoteRequest(new HttpMethod(method), new Uri(baseUrl + path), headers, body), UiInvocationTimeout, c.RequestAborted);
+        if (response.Error is not null)
+        {
+            return Failure(502, response.Error);
+        }
+        JsonNode? parsedBody;
+        try
+        {
+            parsedBody = response.Body.Length == 0 ? null : JsonNode.Parse(response.Body);
+        }
+        catch (JsonException)
+        {
+            parsedBody = JsonValue.Create(response.Body);
+        }
+        var payload = new JsonObject
+        {
+            ["status"] = response.Status,
+            ["headers"] = new JsonObject(response.Headers.Select(h => new KeyValuePair<string, JsonNode?>(h.Key, new JsonArray(h.Value.Select(v => (JsonNode?)JsonValue.Create(v)).ToArray())))),
+            ["body"] = parsedBody,
+        };
+        var ok = response.Status is >= 200 and < 300;
+        return Results.Json(new JsonObject { ["success"] = ok, [ok ? "payload" : "error"] = payload });
+    }
+
+    private static IResult Failure(int status, string message) => Results.Json(new JsonObject
+    {
+        ["success"] = false,
+        ["error"] = new JsonObject
+        {
+            ["status"] = status,
+            ["headers"] = new JsonObject(),
+            ["body"] = new JsonObject { ["message"] = message },
+        },
+    });
+
+    private sealed record RemoteTokenRequest(LocationDto? Location, string? RemoteKey);
+
+    /// <summary>
+    /// <c>requestRemote</c>: the browser calls the remote itself (exercising its CORS), so the host
+    /// only needs a fresh FIT and the remote's base URL. No OAuth tokens travel this way.
+    /// </summary>
+    private static async Task<IResult> RemoteTokenAsync(
+        HttpContext c, JiraSite site, ForgeContexts contexts, ManifestProvider manifest, AppInstallation installation,
+        InvocationTokenSigner signer, TimeProvider clock, IOptions<SimulatorOptions> options)
+    {
+        var request = await c.Request.ReadFromJsonAsync<RemoteTokenRequest>(JsonOptions, c.RequestAborted);
+        var user = CurrentUser(c, site);
+        var app = manifest.Get();
+        if (installation.InstallationId is not { } installationId)
+        {
+            return Results.Json(new { message = "The app is not installed on this site." }, statusCode: StatusCodes.Status409Conflict);
+        }
+        if (request?.RemoteKey is not { } remoteKey || !app.FetchClientRemotes.Contains(remoteKey) || !app.RemoteBaseUrls.TryGetValue(remoteKey, out var baseUrl))
+        {
+            return Results.Json(new { message = $"Remote '{request?.RemoteKey}' is not listed in permissions.external.fetch.client." }, statusCode: StatusCodes.Status403Forbidden);
+        }
+        try
+        {
+            var (module, extension) = contexts.Resolve((request.Location ?? new LocationDto(null, null, null)).ToLocation(), user);
+            var token = signer.Sign(app.Audience, contexts.UiInvocationClaims(module, extension, user, installationId), clock.GetUtcNow(), options.Value.InvocationTokenLifetime);
+            return Results.Json(new { token, baseUrl });
+        }
+        catch (LocationException e)
+        {
+            return Results.Json(new { message = e.Message }, statusCode: StatusCodes.Status404NotFound);
+        }
+    }
+
+    private static readonly JsonSerializerOptions JsonOptions = new(JsonSerializerDefaults.Web);
+}
