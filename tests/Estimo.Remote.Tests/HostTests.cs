@@ -131,7 +131,12 @@ public sealed class HostTests : IAsyncLifetime
             using var response = await _client.SendAsync(request, Ct);
         }
 
-        await Task.Delay(200, Ct);
+        // The request log line is written after the response is sent; wait for the last one.
+        for (var waited = 0; waited < 50 && _host.Log.Lines.Count(l => l.Contains("/api/me", StringComparison.Ordinal)) < 5; waited++)
+        {
+            await Task.Delay(100, Ct);
+        }
+
         var log = _host.Log.Text;
         Assert.NotEmpty(_host.Log.Lines);
         foreach (var secret in new[] { valid, expired, tampered, userToken, systemToken, "Zm9vYmFyYmF6.cXV4.cXV1eA" })

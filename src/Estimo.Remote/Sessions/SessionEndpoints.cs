@@ -3,6 +3,7 @@ using System.Text.RegularExpressions;
 using Estimo.Core.Poker;
 using Estimo.Forge.Jira;
 using Estimo.Remote.Authentication;
+using Estimo.Remote.Installations;
 using Microsoft.AspNetCore.Mvc;
 
 namespace Estimo.Remote.Sessions;
@@ -28,7 +29,7 @@ internal static partial class SessionEndpoints
         return routes;
     }
 
-    private static async Task<IResult> CreateAsync(HttpContext http, CreateSessionRequest? body, JiraUserClient jira, SessionService sessions, CancellationToken ct)
+    private static async Task<IResult> CreateAsync(HttpContext http, CreateSessionRequest? body, JiraUserClient jira, SessionService sessions, InstallationRegistrar registrar, TimeProvider time, CancellationToken ct)
     {
         var invocation = http.GetForgeInvocation();
         if (Caller(http) is not { } account)
@@ -84,13 +85,14 @@ internal static partial class SessionEndpoints
                 AsyncDeadline = input.AsyncDeadline,
                 Settings = new PokerSettings { AutoReveal = input.AutoReveal, DefaultTimerDuration = input.Timer },
             },
-            DateTimeOffset.UtcNow);
+            time.GetUtcNow());
         if (created.Value is not { } session)
         {
             return PokerProblem(created.Error!, current: null);
         }
 
-        session.Join(account, ParticipantRole.Voter, DateTimeOffset.UtcNow);
+        session.Join(account, ParticipantRole.Voter, time.GetUtcNow());
+        await registrar.EnsureAsync(invocation.Invocation, ct);
         var stored = new StoredPokerSession(input.Scope, session);
         var view = await sessions.CreateAsync(stored, (s, now) => SessionJson.ForViewer(s, account, now), ct);
         return TypedResults.Created($"/api/sessions/{session.Id}", view);

@@ -1,0 +1,73 @@
+using System.Net;
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace Estimo.Remote.Tests.Support;
+
+/// <summary>
+/// The two Jira endpoints the remote calls as the user (mypermissions, enhanced JQL search by
+/// id), over real HTTP on loopback. Each user token maps to what that user may do.
+/// </summary>
+public sealed class JiraStub : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+
+    private JiraStub(WebApplication app) => _app = app;
+
+    public Uri ApiBaseUrl { get; private set; } = null!;
+
+    /// <summary>Token → (can edit in the project, issue ids the user can browse).</summary>
+    public Dictionary<string, (bool CanEdit, HashSet<string> Visible)> Users { get; } = new(StringComparer.Ordinal);
+
+    public static async Task<JiraStub> StartAsync()
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.UseKestrel(k => k.Listen(IPAddress.Loopback, 0));
+        var app = builder.Build();
+        var stub = new JiraStub(app);
+        app.MapGet("/ex/jira/{cloudId}/rest/api/3/mypermissions", (HttpContext http, string permissions) =>
+        {
+            if (stub.User(http) is not { } user)
+            {
+                return Results.Json(new JsonObject { ["errorMessages"] = new JsonArray("Unauthorized") }, statusCode: 401);
+            }
+
+            return Results.Json(new JsonObject
+            {
+                ["permissions"] = new JsonObject { [permissions] = new JsonObject { ["havePermission"] = user.CanEdit } },
+            });
+        });
+        app.MapPost("/ex/jira/{cloudId}/rest/api/3/search/jql", async (HttpContext http) =>
+        {
+            if (stub.User(http) is not { } user)
+            {
+                return Results.Json(new JsonObject { ["errorMessages"] = new JsonArray("Unauthorized") }, statusCode: 401);
+            }
+
+            var body = await JsonNode.ParseAsync(http.Request.Body);
+            var jql = body!["jql"]!.GetValue<string>();
+            var ids = jql[(jql.IndexOf('(', StringComparison.Ordinal) + 1)..jql.LastIndexOf(')')].Split(',', StringSplitOptions.TrimEntries);
+            var issues = new JsonArray([.. ids.Where(user.Visible.Contains).Select(id => (JsonNode)new JsonObject { ["id"] = id })]);
+            return Results.Json(new JsonObject { ["issues"] = issues, ["isLast"] = true });
+        });
+        await app.StartAsync();
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        stub.ApiBaseUrl = new Uri(new Uri(address), $"/ex/jira/{FitMinter.CloudId}");
+        return stub;
+    }
+
+    public async ValueTask DisposeAsync() => await _app.DisposeAsync();
+
+    private (bool CanEdit, HashSet<string> Visible)? User(HttpContext http)
+    {
+        var header = http.Request.Headers.Authorization.ToString();
+        return header.StartsWith("Bearer ", StringComparison.Ordinal) && Users.TryGetValue(header[7..], out var user) ? user : null;
+    }
+}
