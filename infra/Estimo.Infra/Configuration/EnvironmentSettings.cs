@@ -88,9 +88,11 @@ public sealed record EnvironmentSettings
             }
         }
 
-        if (!CertificateArn.StartsWith("arn:aws:acm:", StringComparison.Ordinal))
+        // An ALB can only use a certificate from its own region, so a foreign one is a typo
+        // for another environment, not a choice.
+        if (!CertificateArn.StartsWith($"arn:aws:acm:{Residency.DataResidency.Region}:", StringComparison.Ordinal))
         {
-            errors.Add($"estimo:{Name}:certificateArn '{CertificateArn}' is not an ACM certificate ARN.");
+            errors.Add($"estimo:{Name}:certificateArn '{CertificateArn}' is not an ACM certificate ARN in {Residency.DataResidency.Region}.");
         }
 
         if (errors.Count > 0)

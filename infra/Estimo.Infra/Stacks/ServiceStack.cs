@@ -64,7 +64,7 @@ public sealed class ServiceStack : ResidentStack
         });
         // Jira Cloud, Forge and Elastic Cloud are on the internet (through NAT); AWS APIs go to endpoints.
         ServiceSecurityGroup.AddEgressRule(Peer.AnyIpv4(), Port.Tcp(443), "HTTPS to Atlassian and Elastic Cloud");
-        SecurityRules.Allow(this, "LoadBalancerToService", LoadBalancerSecurityGroup, ServiceSecurityGroup, ContainerHttpsPort, "Load balancer to the remote");
+        // The load balancer → task rule on ContainerHttpsPort is added by listener.AddTargets below.
         SecurityRules.Allow(this, "ServiceToDatabase", ServiceSecurityGroup, data.DatabaseSecurityGroup, DataStack.DatabasePort, "Remote to PostgreSQL");
         SecurityRules.Allow(this, "ServiceToEndpoints", ServiceSecurityGroup, network.EndpointSecurityGroup, 443, "Remote to AWS API endpoints");
 
