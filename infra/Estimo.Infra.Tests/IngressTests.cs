@@ -107,4 +107,22 @@ public sealed class IngressTests(Synthesis synthesis)
         Assert.NotEmpty(routes);
         Assert.DoesNotContain(routes, r => r.Id.StartsWith("VpcdataSubnet", StringComparison.Ordinal));
     }
+
+    [Theory]
+    [InlineData("staging", 1)]
+    [InlineData("production", 3)]
+    public void AwsApisStayOffTheInternet_EveryEndpointTheServiceNeedsExists(string environment, int zones)
+    {
+        var network = synthesis.Environments[environment].Network;
+        var endpoints = network.Resources("AWS::EC2::VPCEndpoint").ToList();
+        var services = endpoints.Select(e => e.Properties["ServiceName"].Text()).ToList();
+
+        foreach (var service in new[] { ".s3", ".ecr.api", ".ecr.dkr", ".secretsmanager", ".kms", ".logs", ".ssm\"", ".ssmmessages", ".ec2messages" })
+        {
+            Assert.Contains(services, s => s.Contains(service, StringComparison.Ordinal));
+        }
+
+        Assert.All(endpoints.Where(e => (string?)e.Properties["VpcEndpointType"] == "Interface"),
+            e => Assert.Equal(zones, e.Properties["SubnetIds"]!.AsArray().Count));
+    }
 }

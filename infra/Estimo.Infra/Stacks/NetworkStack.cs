@@ -62,12 +62,17 @@ public sealed class NetworkStack : ResidentStack
             ["SsmMessages"] = InterfaceVpcEndpointAwsService.SSM_MESSAGES,
             ["Ec2Messages"] = InterfaceVpcEndpointAwsService.EC2_MESSAGES,
         };
+        // Each endpoint costs per AZ-hour: production keeps one in every AZ so an AZ outage
+        // cannot cut the tasks off from ECR and Secrets Manager; staging makes do with AZ a.
+        var endpointSubnets = settings.Name == "production"
+            ? new SubnetSelection { SubnetGroupName = ComputeSubnets }
+            : new SubnetSelection { SubnetGroupName = ComputeSubnets, AvailabilityZones = [DataResidency.AvailabilityZones[0]] };
         foreach (var (name, service) in interfaceEndpoints)
         {
             Vpc.AddInterfaceEndpoint(name, new InterfaceVpcEndpointOptions
             {
                 Service = service,
-                Subnets = new SubnetSelection { SubnetGroupName = ComputeSubnets },
+                Subnets = endpointSubnets,
                 SecurityGroups = [EndpointSecurityGroup],
                 Open = false,
                 PrivateDnsEnabled = true,
