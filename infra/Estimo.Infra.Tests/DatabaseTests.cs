@@ -49,4 +49,10 @@ public sealed class DatabaseTests(Synthesis synthesis)
         Assert.Equal(3, subnets.Count);
         Assert.All(subnets, s => Assert.Contains("VpcdataSubnet", s.Text(), StringComparison.Ordinal));
     }
+
+    [Fact]
+    public void DataIsKept_TheProductionDataStackHasTerminationProtection()
+    {
+        Assert.True(synthesis.Production.Data.TerminationProtection);
+    }
 }

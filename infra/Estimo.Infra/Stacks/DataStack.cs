@@ -32,7 +32,9 @@ public sealed class DataStack : ResidentStack
     public const int DatabasePort = 5432;
 
     public DataStack(Construct scope, string id, EnvironmentSettings settings, NetworkStack network)
-        : base(scope, id, settings.Region, $"Estimo {settings.Name}: database, backups and the data key")
+        : base(scope, id, settings.Region, $"Estimo {settings.Name}: database, backups and the data key",
+            // Deleting the production data stack must take two deliberate steps, not one command.
+            terminationProtection: settings.Name == "production")
     {
         ArgumentNullException.ThrowIfNull(settings);
         ArgumentNullException.ThrowIfNull(network);

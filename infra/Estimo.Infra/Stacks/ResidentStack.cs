@@ -12,12 +12,12 @@ namespace Estimo.Infra.Stacks;
 /// </summary>
 public abstract class ResidentStack : Stack
 {
-    protected ResidentStack(Construct scope, string id, string region, string description)
+    protected ResidentStack(Construct scope, string id, string region, string description, bool terminationProtection = false)
         : base(scope, id, new StackProps
         {
             Env = new Environment { Region = CheckedRegion(region, id) },
             Description = description,
-            TerminationProtection = false,
+            TerminationProtection = terminationProtection,
         })
     {
     }
