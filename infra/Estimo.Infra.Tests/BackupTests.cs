@@ -1,0 +1,73 @@
+using System.Text.RegularExpressions;
+using Estimo.Infra.Stacks;
+
+namespace Estimo.Infra.Tests;
+
+/// <summary>Practice: "data is backed up every 24 hours".</summary>
+public sealed partial class BackupTests(Synthesis synthesis)
+{
+    public static TheoryData<string> Environments => ["staging", "production"];
+
+    /// <summary>A fixed minute and hour, every day of every month, any weekday, every year.</summary>
+    [GeneratedRegex(@"^cron\(\d{1,2} \d{1,2} \* \* \? \*\)$")]
+    private static partial Regex DailyCron();
+
+    [Theory]
+    [MemberData(nameof(Environments))]
+    public void DataIsBackedUpEvery24Hours_TheBackupPlanRunsDailyAndCoversTheDatabase(string environment)
+    {
+        var data = synthesis.Environments[environment].Data;
+        var (_, plan) = Assert.Single(data.Resources("AWS::Backup::BackupPlan"));
+        var rules = plan["BackupPlan"]!["BackupPlanRule"].Objects().ToList();
+
+        Assert.NotEmpty(rules);
+        Assert.Contains(rules, r => DailyCron().IsMatch((string?)r["ScheduleExpression"] ?? string.Empty));
+        Assert.All(rules, r => Assert.Equal(DataStack.DailyBackupRetentionDays, r["Lifecycle"]!["DeleteAfterDays"].Number()));
+
+        var (_, selection) = Assert.Single(data.Resources("AWS::Backup::BackupSelection"));
+        Assert.Contains(":db:", selection["BackupSelection"]!["Resources"].Text(), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [MemberData(nameof(Environments))]
+    public void BackupBucket_DeniesNonTlsAccess(string environment)
+    {
+        var (_, policy) = Assert.Single(synthesis.Environments[environment].Data.Resources("AWS::S3::BucketPolicy"));
+
+        Assert.Contains(policy["PolicyDocument"]!["Statement"].Objects(), s =>
+            (string?)s["Effect"] == "Deny"
+            && (string?)s["Condition"]?["Bool"]?["aws:SecureTransport"] == "false"
+            && s["Principal"].Text().Contains('*', StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [MemberData(nameof(Environments))]
+    public void BackupBucket_BlocksPublicAccess_AndIsVersioned(string environment)
+    {
+        var (_, _, bucket) = Assert.Single(synthesis.Environments[environment].Resources("AWS::S3::Bucket"));
+        var block = bucket["PublicAccessBlockConfiguration"]!;
+
+        foreach (var setting in new[] { "BlockPublicAcls", "BlockPublicPolicy", "IgnorePublicAcls", "RestrictPublicBuckets" })
+        {
+            Assert.Equal(true, (bool?)block[setting]);
+        }
+
+        Assert.Equal("Enabled", (string?)bucket["VersioningConfiguration"]!["Status"]);
+    }
+
+    [Theory]
+    [MemberData(nameof(Environments))]
+    public void BackupBucket_LifecycleKeepsDailyBackups35DaysAndMonthlyBackups12Months(string environment)
+    {
+        var (_, _, bucket) = Assert.Single(synthesis.Environments[environment].Resources("AWS::S3::Bucket"));
+        var rules = bucket["LifecycleConfiguration"]!["Rules"].Objects().ToList();
+
+        var daily = Assert.Single(rules, r => (string?)r["Prefix"] == "daily/");
+        Assert.Equal(35, daily["ExpirationInDays"].Number());
+        Assert.Equal("Enabled", (string?)daily["Status"]);
+
+        var monthly = Assert.Single(rules, r => (string?)r["Prefix"] == "monthly/");
+        Assert.Equal(365, monthly["ExpirationInDays"].Number());
+        Assert.Equal("Enabled", (string?)monthly["Status"]);
+    }
+}
