@@ -26,7 +26,7 @@ internal sealed class EstimoDbContextFactory : IDbContextFactory<EstimoDbContext
                     .Options).CreateDbContext,
             StorageProvider.PostgreSql => new PooledDbContextFactory<PostgreSqlEstimoDbContext>(
                 new DbContextOptionsBuilder<PostgreSqlEstimoDbContext>()
-                    .UseNpgsql(storage.ConnectionString)
+                    .UseNpgsql(storage.PostgreSqlConnectionString())
                     .UseLoggerFactory(loggerFactory)
                     .Options).CreateDbContext,
             _ => throw new InvalidOperationException($"Storage:Provider '{storage.Provider}' is not supported."),

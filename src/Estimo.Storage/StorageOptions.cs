@@ -36,4 +36,50 @@ public sealed class StorageOptions
     /// applied deliberately (the operator CLI), never as a side effect of a deploy.
     /// </summary>
     public bool ApplyMigrationsOnStartup { get; set; }
+
+    /// <summary>
+    /// PostgreSQL server host, used with <see cref="Port"/>, <see cref="Database"/>,
+    /// <see cref="Username"/> and <see cref="Password"/> when <see cref="ConnectionString"/> is
+    /// empty (how ECS injects the RDS secret's fields). TLS is then required.
+    /// </summary>
+    public string? Host { get; set; }
+
+    /// <summary>PostgreSQL port (with <see cref="Host"/>).</summary>
+    public int Port { get; set; } = 5432;
+
+    /// <summary>PostgreSQL database name (with <see cref="Host"/>).</summary>
+    public string? Database { get; set; }
+
+    /// <summary>PostgreSQL user (with <see cref="Host"/>).</summary>
+    public string? Username { get; set; }
+
+    /// <summary>PostgreSQL password (with <see cref="Host"/>); from a secret store, never from a file in the repository.</summary>
+    public string? Password { get; set; }
+
+    /// <summary>
+    /// The PostgreSQL connection string: <see cref="ConnectionString"/> when given, otherwise
+    /// built from the parts with <c>SSL Mode=Require</c>.
+    /// </summary>
+    public string? PostgreSqlConnectionString()
+    {
+        if (!string.IsNullOrWhiteSpace(ConnectionString))
+        {
+            return ConnectionString;
+        }
+
+        if (string.IsNullOrWhiteSpace(Host))
+        {
+            return null;
+        }
+
+        return new Npgsql.NpgsqlConnectionStringBuilder
+        {
+            Host = Host,
+            Port = Port,
+            Database = Database,
+            Username = Username,
+            Password = Password,
+            SslMode = Npgsql.SslMode.Require,
+        }.ConnectionString;
+    }
 }

@@ -28,9 +28,27 @@ public sealed class StorageOptionsValidator : IValidateOptions<StorageOptions>
             errors.Add($"{Section}:DataDirectory contains characters that are not valid in a path.");
         }
 
-        if (options.Provider == StorageProvider.PostgreSql && string.IsNullOrWhiteSpace(options.ConnectionString))
+        if (options.Provider == StorageProvider.PostgreSql && options.PostgreSqlConnectionString() is null)
         {
-            errors.Add($"{Section}:ConnectionString is required when {Section}:Provider is PostgreSql.");
+            errors.Add($"{Section}:ConnectionString is required when {Section}:Provider is PostgreSql (or give {Section}:Host, {Section}:Database, {Section}:Username and {Section}:Password).");
+        }
+
+        if (options.Provider == StorageProvider.PostgreSql && string.IsNullOrWhiteSpace(options.ConnectionString) && !string.IsNullOrWhiteSpace(options.Host))
+        {
+            if (string.IsNullOrWhiteSpace(options.Database))
+            {
+                errors.Add($"{Section}:Database is required with {Section}:Host.");
+            }
+
+            if (string.IsNullOrWhiteSpace(options.Username))
+            {
+                errors.Add($"{Section}:Username is required with {Section}:Host.");
+            }
+
+            if (options.Port is < 1 or > 65535)
+            {
+                errors.Add($"{Section}:Port must be between 1 and 65535.");
+            }
         }
 
         if (!string.IsNullOrWhiteSpace(options.ConnectionString) && !LooksLikeConnectionString(options.ConnectionString))

@@ -49,7 +49,7 @@ public sealed class StorageRegistrationTests : IDisposable
 
         var exception = Assert.Throws<OptionsValidationException>(() => services.GetRequiredService<IStartupValidator>().Validate());
 
-        Assert.Contains("Storage:ConnectionString is required when Storage:Provider is PostgreSql.", exception.Failures);
+        Assert.Contains("Storage:ConnectionString is required when Storage:Provider is PostgreSql (or give Storage:Host, Storage:Database, Storage:Username and Storage:Password).", exception.Failures);
         Assert.Contains("Storage:DataDirectory must not be empty.", exception.Failures);
     }
 

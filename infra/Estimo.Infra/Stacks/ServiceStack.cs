@@ -29,9 +29,6 @@ public sealed class ServiceStack : ResidentStack
     /// <summary>Kestrel's HTTPS port inside the task; the load balancer re-encrypts to it.</summary>
     public const int ContainerHttpsPort = 8443;
 
-    /// <summary>Loopback-only plain HTTP port used by the container health check.</summary>
-    public const int ContainerHttpPort = 8080;
-
     /// <summary>The "app" user of the mcr.microsoft.com/dotnet images (APP_UID).</summary>
     public const string ContainerUser = "1654:1654";
 
@@ -121,8 +118,8 @@ public sealed class ServiceStack : ResidentStack
             Environment = new Dictionary<string, string>
             {
                 ["ASPNETCORE_ENVIRONMENT"] = "Production",
-                ["ASPNETCORE_HTTPS_PORTS"] = $"{ContainerHttpsPort}",
-                ["ASPNETCORE_HTTP_PORTS"] = $"{ContainerHttpPort}",
+                ["Remote__ListenAddress"] = "0.0.0.0",
+                ["Remote__Port"] = $"{ContainerHttpsPort}",
                 ["Residency__AllowedRegions__0"] = DataResidency.Region,
                 ["Storage__Provider"] = "PostgreSQL",
                 ["Storage__Host"] = data.Database.DbInstanceEndpointAddress,
@@ -141,8 +138,8 @@ public sealed class ServiceStack : ResidentStack
             },
             HealthCheck = new Amazon.CDK.AWS.ECS.HealthCheck
             {
-                // The aspnet image has no curl; bash's /dev/tcp asks the loopback HTTP port.
-                Command = ["CMD", "bash", "-c", ContainerHealthCommand],
+                // The remote serves HTTPS only; its probe verb asks /health/live over loopback HTTPS.
+                Command = ContainerHealthCommand,
                 Interval = Duration.Seconds(30),
                 Timeout = Duration.Seconds(5),
                 Retries = 3,
@@ -227,9 +224,8 @@ public sealed class ServiceStack : ResidentStack
             new AlarmSpec("A remote task fails its readiness check.", Threshold: 0, EvaluationPeriods: 3, Missing: TreatMissingData.NOT_BREACHING));
     }
 
-    /// <summary>Asks /health/live on the loopback HTTP port with nothing but bash (the Dockerfile uses the same).</summary>
-    public const string ContainerHealthCommand =
-        "exec 3<>/dev/tcp/127.0.0.1/8080 && printf 'GET /health/live HTTP/1.0\\r\\nHost: localhost\\r\\n\\r\\n' >&3 && head -n 1 <&3 | grep -q ' 200 '";
+    /// <summary>The remote's own HTTPS liveness probe (the Dockerfile's HEALTHCHECK runs the same).</summary>
+    public static readonly string[] ContainerHealthCommand = ["CMD", "dotnet", "/app/Estimo.Remote.dll", "probe"];
 
     public SecurityGroup LoadBalancerSecurityGroup { get; }
 
