@@ -1,0 +1,254 @@
+import { useEffect, useState } from 'preact/hooks';
+import type { Board, IssueSummary, JiraField, Sprint } from '../../jira/api';
+import { detectEstimationField, runPreflight, type PreflightProblem } from '../../domain/preflight';
+import type { DeckId, SessionMode, SessionSource, SessionView } from '../../remote/types';
+import { Notice, type NoticeMessage } from '../../ui/common';
+import { useServices } from '../services';
+import { DeckPicker } from './DeckPicker';
+import { DelegatePicker } from './DelegatePicker';
+import { IssuePicker } from './IssuePicker';
+import { PreflightReport } from './PreflightReport';
+import { buildCreateRequest, preflightKey, selectedIssues } from './sessionForm';
+
+interface Props {
+  projectKey: string;
+  boards: Board[];
+  onCreated(view: SessionView): void;
+  onCancel(): void;
+}
+
+interface Preflight {
+  key: string;
+  problems: PreflightProblem[];
+}
+
+export const NewSessionForm = ({ projectKey, boards, onCreated, onCancel }: Props) => {
+  const { jira, sessions } = useServices();
+  const [boardId, setBoardId] = useState<number | null>(boards[0]?.id ?? null);
+  const [sprints, setSprints] = useState<Sprint[]>([]);
+  const [fields, setFields] = useState<JiraField[]>([]);
+  const [fieldId, setFieldId] = useState('');
+  const [source, setSource] = useState<SessionSource | null>(null);
+  const [issues, setIssues] = useState<IssueSummary[]>([]);
+  const [selected, setSelected] = useState<Set<string>>(new Set());
+  const [deckId, setDeckId] = useState<DeckId>('fibonacci');
+  const [customText, setCustomText] = useState('1\n2\n3\n5\n8\n?');
+  const [mode, setMode] = useState<SessionMode>('live');
+  const [deadlineLocal, setDeadlineLocal] = useState('');
+  const [autoReveal, setAutoReveal] = useState(true);
+  const [timerSeconds, setTimerSeconds] = useState('');
+  const [delegateIds, setDelegateIds] = useState<string[]>([]);
+  const [preflight, setPreflight] = useState<Preflight | null>(null);
+  const [exclude, setExclude] = useState(false);
+  const [busy, setBusy] = useState(false);
+  const [notice, setNotice] = useState<NoticeMessage | null>(null);
+  const [errors, setErrors] = useState<string[]>([]);
+  const board = boards.find((b) => b.id === boardId) ?? null;
+
+  // The estimation field: the board's configuration first, else Story Points / Story point estimate.
+  useEffect(() => {
+    let live = true;
+    void (async () => {
+      const all = await jira.fields();
+      const list = all.ok ? all.value : [];
+      let chosen = '';
+      if (boardId !== null) {
+        const [config, boardSprints] = await Promise.all([jira.boardEstimation(boardId), jira.boardSprints(boardId)]);
+        if (!live) return;
+        setSprints(boardSprints.ok ? boardSprints.value : []);
+        if (config.ok && config.value) chosen = config.value.fieldId;
+      }
+      if (!live) return;
+      setFields(list);
+      setFieldId(chosen || detectEstimationField(list)?.id || '');
+      if (!all.ok) setNotice({ tone: 'error', text: `Could not read Jira's fields: ${all.error.message}` });
+    })();
+    return () => {
+      live = false;
+    };
+  }, [jira, boardId]);
+
+  const fieldName = fields.find((f) => f.id === fieldId)?.name ?? fieldId;
+  const fieldOptions = fields.filter((f) => f.schemaType === 'number' || f.id === fieldId);
+  const chosenIssues = selectedIssues({ issues, selected, excluded: new Set() });
+  const key = preflightKey(fieldId, chosenIssues.map((i) => i.id));
+  const currentPreflight = preflight?.key === key ? preflight : null;
+
+  const start = async () => {
+    setErrors([]);
+    setNotice(null);
+    const draft = buildCreateRequest({
+      projectKey, boardId, source, issues, selected, excluded: new Set(), deckId, customText, fieldId, mode,
+      deadlineLocal, autoReveal, timerSeconds, delegateIds,
+    });
+    if (!draft.ok) return setErrors(draft.errors);
+    setBusy(true);
+    try {
+      let check = currentPreflight;
+      if (!check) {
+        setNotice({ tone: 'info', text: `Checking that ${fieldName} can be saved on ${chosenIssues.length} issues…` });
+        const result = await runPreflight(jira, projectKey, fieldId, fieldName, chosenIssues);
+        if (!result.ok) return setNotice({ tone: 'error', text: `The pre-flight check failed: ${result.error.message}` });
+        check = { key, problems: result.value };
+        setPreflight(check);
+        setExclude(false);
+        if (check.problems.length > 0) {
+          return setNotice({ tone: 'error', text: 'Some issues cannot be estimated yet. See the problems below.' });
+        }
+      }
+      const excluded = new Set<string>();
+      if (check.problems.length > 0) {
+        const global = check.problems.some((p) => p.issueId === null);
+        if (global || !exclude) return setNotice({ tone: 'error', text: 'Resolve the problems below, or leave out the affected issues.' });
+        check.problems.forEach((p) => p.issueId && excluded.add(p.issueId));
+      }
+      const final = buildCreateRequest({
+        projectKey, boardId, source, issues, selected, excluded, deckId, customText, fieldId, mode,
+        deadlineLocal, autoReveal, timerSeconds, delegateIds,
+      });
+      if (!final.ok) return setErrors(final.errors);
+      setNotice({ tone: 'info', text: 'Creating the session…' });
+      const created = await sessions.create(final.request);
+      if (!created.ok) {
+        const problem = created.problem;
+        const details = Object.entries(problem.errors ?? {}).map(([field, messages]) => `${field}: ${messages.join(' ')}`);
+        if (problem.issueIds?.length) {
+          const keys = issues.filter((i) => problem.issueIds?.includes(i.id)).map((i) => i.key);
+          details.push(`Issues you cannot see: ${keys.join(', ') || problem.issueIds.join(', ')}`);
+        }
+        setErrors(details);
+        return setNotice({ tone: 'error', text: `The session was not created: ${problem.detail}` });
+      }
+      onCreated(created.value);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <section class="panel" aria-labelledby="new-session-heading">
+      <h2 id="new-session-heading">New session</h2>
+      <form
+        class="form"
+        onSubmit={(e) => {
+          e.preventDefault();
+          void start();
+        }}
+      >
+        <label class="field">
+          <span>Board</span>
+          <select
+            value={boardId ?? ''}
+            onChange={(e) => {
+              const value = (e.currentTarget as HTMLSelectElement).value;
+              setBoardId(value ? Number(value) : null);
+              setIssues([]);
+              setSelected(new Set());
+              setSource(null);
+            }}
+          >
+            {boards.length === 0 && <option value="">No boards (use JQL)</option>}
+            {boards.map((b) => (
+              <option key={b.id} value={b.id}>
+                {b.name}
+              </option>
+            ))}
+          </select>
+        </label>
+        <IssuePicker
+          key={boardId ?? 'none'}
+          board={board}
+          sprints={sprints}
+          projectKey={projectKey}
+          issues={issues}
+          selected={selected}
+          onLoaded={(loaded, loadedSource) => {
+            setIssues(loaded);
+            setSelected(new Set(loaded.map((i) => i.id)));
+            setSource(loadedSource);
+          }}
+          onSelectionChange={setSelected}
+        />
+        <DeckPicker deckId={deckId} customText={customText} onDeckChange={setDeckId} onCustomTextChange={setCustomText} />
+        <fieldset class="fieldset">
+          <legend>Estimation</legend>
+          <label class="field">
+            <span>Estimation field</span>
+            <select value={fieldId} onChange={(e) => setFieldId((e.currentTarget as HTMLSelectElement).value)}>
+              {!fieldId && <option value="">Choose a field</option>}
+              {fieldOptions.map((f) => (
+                <option key={f.id} value={f.id}>
+                  {f.name} ({f.id})
+                </option>
+              ))}
+            </select>
+          </label>
+          <div class="radio-row" role="radiogroup" aria-label="Mode">
+            <label class="radio">
+              <input type="radio" name="mode" checked={mode === 'live'} onChange={() => setMode('live')} />
+              <span>Live meeting</span>
+            </label>
+            <label class="radio">
+              <input type="radio" name="mode" checked={mode === 'async'} onChange={() => setMode('async')} />
+              <span>Async (vote until a deadline)</span>
+            </label>
+          </div>
+          {mode === 'async' && (
+            <label class="field">
+              <span>Deadline</span>
+              <input type="datetime-local" value={deadlineLocal} onInput={(e) => setDeadlineLocal((e.currentTarget as HTMLInputElement).value)} />
+            </label>
+          )}
+          <label class="checkbox">
+            <input type="checkbox" checked={autoReveal} onChange={(e) => setAutoReveal((e.currentTarget as HTMLInputElement).checked)} />
+            <span>Reveal automatically when everyone has voted</span>
+          </label>
+          <label class="field">
+            <span>Default timer in seconds (optional)</span>
+            <input type="number" min={5} max={3600} value={timerSeconds} onInput={(e) => setTimerSeconds((e.currentTarget as HTMLInputElement).value)} />
+          </label>
+        </fieldset>
+        <DelegatePicker delegateIds={delegateIds} onChange={setDelegateIds} />
+        {errors.length > 0 && (
+          <ul class="field-errors" role="alert">
+            {errors.map((error) => (
+              <li key={error}>{error}</li>
+            ))}
+          </ul>
+        )}
+        {currentPreflight && currentPreflight.problems.length > 0 && (
+          <PreflightReport problems={currentPreflight.problems} excluding={exclude} onExcludeChange={setExclude} />
+        )}
+        {currentPreflight && currentPreflight.problems.length === 0 && (
+          <Notice notice={{ tone: 'success', text: `Pre-flight check passed: ${fieldName} can be saved on every selected issue.` }} />
+        )}
+        <Notice notice={notice} />
+        <div class="toolbar">
+          <button type="submit" class="button button--primary" disabled={busy}>
+            Start session
+          </button>
+          <button
+            type="button"
+            class="button"
+            disabled={busy || chosenIssues.length === 0 || !fieldId}
+            onClick={() => {
+              setPreflight(null);
+              void (async () => {
+                setBusy(true);
+                const result = await runPreflight(jira, projectKey, fieldId, fieldName, chosenIssues);
+                setBusy(false);
+                if (result.ok) setPreflight({ key, problems: result.value });
+                else setNotice({ tone: 'error', text: `The pre-flight check failed: ${result.error.message}` });
+              })();
+            }}
+          >
+            Check issues
+          </button>
+          <button type="button" class="button button--subtle" onClick={onCancel}>
+            Cancel
+          </button>
+        </div>
+      </form>
+    </section>
+  );
+};

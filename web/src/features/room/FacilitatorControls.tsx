@@ -1,0 +1,78 @@
+import { useState } from 'preact/hooks';
+import type { FacilitatorAction, SessionView } from '../../remote/types';
+import { currentRound, isFacilitator } from './selectors';
+
+interface Props {
+  view: SessionView;
+  busy: boolean;
+  onAction(action: FacilitatorAction, extra?: { index?: number; seconds?: number }): void;
+}
+
+/** Rendered only for the facilitator and delegates (viewerCanFacilitate). */
+export const FacilitatorControls = ({ view, busy, onAction }: Props) => {
+  const [seconds, setSeconds] = useState(60);
+  if (!view.viewerCanFacilitate) return null;
+  const round = currentRound(view.issues[view.currentIndex]);
+  const revealed = round?.isRevealed ?? false;
+  const last = view.issues.length - 1;
+  return (
+    <section class="panel" aria-labelledby="facilitator-heading">
+      <h3 id="facilitator-heading">Facilitator controls</h3>
+      <div class="toolbar">
+        <button type="button" class="button button--primary" disabled={busy || revealed} onClick={() => onAction('reveal')}>
+          Reveal votes
+        </button>
+        <button type="button" class="button" disabled={busy || !revealed} onClick={() => onAction('revote')}>
+          Re-vote
+        </button>
+        <button type="button" class="button" disabled={busy} onClick={() => onAction('skip')}>
+          Skip issue
+        </button>
+        <button type="button" class="button" disabled={busy || view.currentIndex <= 0} onClick={() => onAction('previous')}>
+          Previous issue
+        </button>
+        <button type="button" class="button" disabled={busy || view.currentIndex >= last} onClick={() => onAction('next')}>
+          Next issue
+        </button>
+      </div>
+      <div class="toolbar">
+        <label class="inline-field">
+          <span>Timer (seconds)</span>
+          <input
+            type="number"
+            min={5}
+            max={3600}
+            value={seconds}
+            onInput={(e) => setSeconds(Number((e.currentTarget as HTMLInputElement).value) || 60)}
+          />
+        </label>
+        {view.timerEndsAt ? (
+          <button type="button" class="button" disabled={busy} onClick={() => onAction('stopTimer')}>
+            Stop timer
+          </button>
+        ) : (
+          <button type="button" class="button" disabled={busy} onClick={() => onAction('startTimer', { seconds })}>
+            Start timer
+          </button>
+        )}
+        {view.mode === 'async' && !view.votingClosed && (
+          <button type="button" class="button" disabled={busy} onClick={() => onAction('closeVoting')}>
+            Close voting
+          </button>
+        )}
+        {isFacilitator(view) && (
+          <button
+            type="button"
+            class="button button--danger"
+            disabled={busy}
+            onClick={() => {
+              if (window.confirm('End this session for everyone?')) onAction('end');
+            }}
+          >
+            End session
+          </button>
+        )}
+      </div>
+    </section>
+  );
+};

@@ -1,0 +1,132 @@
+import { useEffect, useRef, useState } from 'preact/hooks';
+import { formatDateTime, revealAnnouncement } from '../../domain/format';
+import type { FacilitatorAction, SessionView } from '../../remote/types';
+import { LiveAnnouncer, Notice } from '../../ui/common';
+import { AsyncBoard } from '../async/AsyncBoard';
+import { useServices } from '../services';
+import { CardDeck } from './CardDeck';
+import { CopyLink } from './CopyLink';
+import { CurrentIssue } from './CurrentIssue';
+import { FacilitatorControls } from './FacilitatorControls';
+import { IssueList } from './IssueList';
+import { Participants } from './Participants';
+import { Results } from './Results';
+import { currentIssue, currentRound, isEnded, viewerVote } from './selectors';
+import { Timer } from './Timer';
+import { useSession } from './useSession';
+
+interface Props {
+  initialView: SessionView;
+  onLeave?(): void;
+}
+
+/** The session room: live planning poker on the current issue (or the async board). */
+export const Room = ({ initialView, onLeave }: Props) => {
+  const { sessions, context } = useServices();
+  const session = useSession(initialView);
+  const { view } = session;
+  const [busy, setBusy] = useState(false);
+  const [announcement, setAnnouncement] = useState('');
+  const issue = currentIssue(view);
+  const round = currentRound(issue);
+  const revealed = round?.isRevealed ?? false;
+
+  // Announce reveal and results once per round, for screen-reader users.
+  const announced = useRef<string>('');
+  useEffect(() => {
+    if (!issue || !round || !revealed) return;
+    const key = `${issue.issueId}#${round.number}`;
+    if (announced.current === key) return;
+    announced.current = key;
+    setAnnouncement(revealAnnouncement(issue.issueKey, round.statistics));
+  }, [issue, round, revealed]);
+
+  const run = async (fn: () => Promise<boolean>) => {
+    setBusy(true);
+    session.setNotice(null);
+    try {
+      return await fn();
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const act = (action: FacilitatorAction, extra?: { index?: number; seconds?: number }) =>
+    void run(async () => {
+      const ok = session.apply(await sessions.action(view.sessionId, action, view.version, extra));
+      if (ok && action === 'end') session.setNotice({ tone: 'info', text: 'The session has ended.' });
+      return ok;
+    });
+
+  const vote = (issueId: string, label: string, current: string | null) =>
+    void run(async () =>
+      session.apply(
+        current === label ? await sessions.retractVote(view.sessionId, issueId) : await sessions.vote(view.sessionId, issueId, label),
+      ),
+    );
+
+  const leave = () =>
+    void run(async () => {
+      await sessions.leave(view.sessionId);
+      onLeave?.();
+      return true;
+    });
+
+  const chosen = viewerVote(view, round);
+  const canVote = view.viewerRole === 'voter' && !revealed && !view.votingClosed && !isEnded(view) && !!issue && !issue.accepted;
+
+  return (
+    <div class="room">
+      <header class="room__header">
+        <h2>
+          {view.mode === 'async' ? 'Async estimation' : 'Planning poker'} <span class="muted">· {view.projectKey} · {view.deckName}</span>
+        </h2>
+        <div class="toolbar">
+          <CopyLink projectKey={view.projectKey || context.projectKey || ''} sessionId={view.sessionId} />
+          {onLeave && (
+            <button type="button" class="button" onClick={leave} disabled={busy}>
+              Leave session
+            </button>
+          )}
+        </div>
+      </header>
+      <LiveAnnouncer message={announcement} />
+      <Notice notice={session.notice} />
+      {session.connectionLost && <Notice notice={{ tone: 'warning', text: 'Connection to Estimo lost. Reconnecting…' }} />}
+      {isEnded(view) && <Notice notice={{ tone: 'info', text: 'This session has ended. Accepted estimates are listed beside.' }} />}
+      {view.mode === 'async' && view.asyncDeadline && (
+        <p class="deadline">
+          Voting {view.votingClosed ? 'closed' : 'closes'}: <strong>{formatDateTime(view.asyncDeadline, context.locale)}</strong>
+        </p>
+      )}
+      <div class="room__layout">
+        <IssueList view={view} busy={busy} onGoto={(index) => act('goto', { index })} />
+        <div class="room__main">
+          {view.mode === 'async' && !view.votingClosed && !isEnded(view) ? (
+            <AsyncBoard view={view} busy={busy} onVote={vote} />
+          ) : issue ? (
+            <>
+              <CurrentIssue issueId={issue.issueId} issueKey={issue.issueKey} />
+              <Timer endsAt={view.timerEndsAt} />
+              {canVote && (
+                <section class="panel" aria-labelledby="vote-heading">
+                  <h3 id="vote-heading">Your vote</h3>
+                  <CardDeck cards={view.cards} chosen={chosen} disabled={busy} onChoose={(label) => vote(issue.issueId, label, chosen)} />
+                  <p class="muted" role="status">
+                    {chosen ? `You voted ${chosen}. Press it again to take your vote back.` : 'Pick a card. Nobody sees it until the votes are revealed.'}
+                  </p>
+                </section>
+              )}
+              {view.viewerRole === 'observer' && !revealed && <p class="muted">You are observing; observers do not vote.</p>}
+              {revealed && round && <Results view={view} issue={issue} round={round} onSaved={session.adopt} />}
+            </>
+          ) : (
+            <p>There are no issues in this session that you can see.</p>
+          )}
+          {!isEnded(view) && <FacilitatorControls view={view} busy={busy} onAction={act} />}
+          <Participants view={view} round={round} />
+        </div>
+      </div>
+    </div>
+  );
+};
