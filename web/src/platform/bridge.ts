@@ -28,7 +28,8 @@ const asString = (value: unknown): string | undefined =>
 interface HostHistory {
   location: { pathname: string };
   push(path: string): void;
-  listen(listener: (location: { pathname: string }) => void): () => void;
+  // history v4 passes the location; v5 passes { location, action }. Accept both.
+  listen(listener: (update: { pathname?: string; location?: { pathname: string } }) => void): () => void;
 }
 
 export const createForgePlatform = (): Platform => ({
@@ -70,7 +71,7 @@ export const createForgePlatform = (): Platform => ({
       return {
         pathname: () => history.location.pathname,
         push: (path) => history.push(path),
-        listen: (onPath) => history.listen((location) => onPath(location.pathname)),
+        listen: (onPath) => history.listen((update) => onPath(update.location?.pathname ?? update.pathname ?? '/')),
       };
     } catch {
       return null;
