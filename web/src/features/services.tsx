@@ -4,7 +4,7 @@ import { createContext } from 'preact';
 import { useContext, useEffect, useState } from 'preact/hooks';
 import type { AppContext, AppHistory, Platform } from '../platform/types';
 import { JiraApi } from '../jira/api';
-import { UserDirectory } from '../jira/users';
+import { IssueDirectory, UserDirectory } from '../jira/users';
 import { SessionClient } from '../remote/client';
 
 export interface Services {
@@ -14,11 +14,20 @@ export interface Services {
   jira: JiraApi;
   sessions: SessionClient;
   users: UserDirectory;
+  issues: IssueDirectory;
 }
 
 export const createServices = (platform: Platform, context: AppContext, history: AppHistory | null): Services => {
   const jira = new JiraApi(platform);
-  return { platform, context, history, jira, sessions: new SessionClient(platform), users: new UserDirectory(jira) };
+  return {
+    platform,
+    context,
+    history,
+    jira,
+    sessions: new SessionClient(platform),
+    users: new UserDirectory(jira),
+    issues: new IssueDirectory(jira),
+  };
 };
 
 const ServicesContext = createContext<Services | null>(null);
@@ -30,15 +39,25 @@ export const useServices = (): Services => {
   return services;
 };
 
-/** Resolves account ids to Jira users, re-rendering when names arrive. */
-export const useUsers = (accountIds: readonly string[]) => {
-  const { users } = useServices();
+/** Loads ids into a cache and re-renders when they arrive. */
+interface Loadable {
+  load(ids: readonly string[]): Promise<void>;
+  subscribe(listener: () => void): () => void;
+}
+
+const useCache = <C extends Loadable>(cache: C, ids: readonly string[]): C => {
   const [, setTick] = useState(0);
-  const key = accountIds.join(',');
-  useEffect(() => users.subscribe(() => setTick((t) => t + 1)), [users]);
+  const key = ids.join(',');
+  useEffect(() => cache.subscribe(() => setTick((t) => t + 1)), [cache]);
   useEffect(() => {
-    void users.load(accountIds);
+    void cache.load(ids);
     // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [users, key]);
-  return users;
+  }, [cache, key]);
+  return cache;
 };
+
+/** Resolves account ids to Jira users (names, avatars). */
+export const useUsers = (accountIds: readonly string[]) => useCache(useServices().users, accountIds);
+
+/** Resolves issue ids to summaries. */
+export const useIssueSummaries = (issueIds: readonly string[]) => useCache(useServices().issues, issueIds);

@@ -204,6 +204,18 @@ export class JiraApi {
     return { ok: true, value: issues.slice(0, MAX_SESSION_ISSUES) };
   }
 
+  /** Summaries of many issues by id, through JQL `id in (…)` in chunks of 100. */
+  async issuesByIds(ids: readonly string[]): Promise<JiraResult<IssueSummary[]>> {
+    const found: IssueSummary[] = [];
+    const numeric = ids.filter((id) => /^\d+$/.test(id));
+    for (let i = 0; i < numeric.length; i += PAGE) {
+      const result = await this.searchJql(`id in (${numeric.slice(i, i + PAGE).join(',')})`);
+      if (!result.ok) return result;
+      found.push(...result.value);
+    }
+    return { ok: true, value: found };
+  }
+
   async issue(issueIdOrKey: string): Promise<JiraResult<IssueDetails>> {
     const result = await this.get<RawIssue>(
       `/rest/api/3/issue/${enc(issueIdOrKey)}?fields=summary,description,status,issuetype,project`,

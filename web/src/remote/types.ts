@@ -118,6 +118,8 @@ export interface SessionView {
   viewerCanFacilitate: boolean;
   currentIndex: number;
   timerEndsAt: string | null;
+  /** Not in docs/api.md yet: the session's default timer, if the remote starts sending it. */
+  timerSeconds?: number | null;
   asyncDeadline: string | null;
   votingClosed: boolean;
   hiddenIssueCount: number;

@@ -1,6 +1,7 @@
 import type { SessionView } from '../../remote/types';
 import { CardDeck } from '../room/CardDeck';
 import { currentRound, viewerVote } from '../room/selectors';
+import { useIssueSummaries } from '../services';
 
 interface Props {
   view: SessionView;
@@ -10,6 +11,7 @@ interface Props {
 
 /** Async mode while voting is open: every issue with the viewer's own vote, voted in any order. */
 export const AsyncBoard = ({ view, busy, onVote }: Props) => {
+  const summaries = useIssueSummaries(view.issues.map((i) => i.issueId));
   const voted = view.issues.filter((issue) => viewerVote(view, currentRound(issue)) !== null).length;
   return (
     <section class="panel" aria-labelledby="async-heading">
@@ -25,6 +27,7 @@ export const AsyncBoard = ({ view, busy, onVote }: Props) => {
             <li key={issue.issueId} class="async-list__item">
               <h4>
                 {issue.issueKey}
+                {summaries.get(issue.issueId) ? `: ${summaries.get(issue.issueId)?.summary}` : ''}
                 {issue.accepted && <span class="tag tag--success">Estimate {issue.accepted.label}</span>}
               </h4>
               <p class="muted">{mine ? `Your vote: ${mine}` : 'You have not voted yet.'}</p>

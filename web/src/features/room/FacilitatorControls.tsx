@@ -10,7 +10,8 @@ interface Props {
 
 /** Rendered only for the facilitator and delegates (viewerCanFacilitate). */
 export const FacilitatorControls = ({ view, busy, onAction }: Props) => {
-  const [seconds, setSeconds] = useState(60);
+  const [seconds, setSeconds] = useState(view.timerSeconds ?? 60);
+  const [confirmingEnd, setConfirmingEnd] = useState(false);
   if (!view.viewerCanFacilitate) return null;
   const round = currentRound(view.issues[view.currentIndex]);
   const revealed = round?.isRevealed ?? false;
@@ -60,19 +61,32 @@ export const FacilitatorControls = ({ view, busy, onAction }: Props) => {
             Close voting
           </button>
         )}
-        {isFacilitator(view) && (
+        {isFacilitator(view) && !confirmingEnd && (
+          <button type="button" class="button button--danger" disabled={busy} onClick={() => setConfirmingEnd(true)}>
+            End session
+          </button>
+        )}
+      </div>
+      {/* An inline confirmation: window.confirm may be blocked in the Forge iframe sandbox. */}
+      {confirmingEnd && (
+        <div class="toolbar" role="group" aria-label="Confirm ending the session">
+          <span>End this session for everyone? Votes that were not saved are kept only in Estimo.</span>
           <button
             type="button"
             class="button button--danger"
             disabled={busy}
             onClick={() => {
-              if (window.confirm('End this session for everyone?')) onAction('end');
+              setConfirmingEnd(false);
+              onAction('end');
             }}
           >
-            End session
+            Yes, end session
           </button>
-        )}
-      </div>
+          <button type="button" class="button" onClick={() => setConfirmingEnd(false)}>
+            Cancel
+          </button>
+        </div>
+      )}
     </section>
   );
 };

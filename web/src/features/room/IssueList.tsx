@@ -1,4 +1,5 @@
 import type { SessionView } from '../../remote/types';
+import { useIssueSummaries } from '../services';
 import { currentRound } from './selectors';
 
 interface Props {
@@ -8,7 +9,9 @@ interface Props {
 }
 
 /** All issues of the session with their accepted values; facilitators can jump to one. */
-export const IssueList = ({ view, busy, onGoto }: Props) => (
+export const IssueList = ({ view, busy, onGoto }: Props) => {
+  const summaries = useIssueSummaries(view.issues.map((i) => i.issueId));
+  return (
   <nav class="panel sidebar" aria-labelledby="issues-heading">
     <h3 id="issues-heading">
       Issues <span class="muted">({view.issues.length})</span>
@@ -33,6 +36,7 @@ export const IssueList = ({ view, busy, onGoto }: Props) => (
         const body = (
           <>
             <span class="issue-list__key">{issue.issueKey}</span>
+            <span class="issue-list__summary">{summaries.get(issue.issueId)?.summary ?? ''}</span>
             {state && <span class={`tag${issue.accepted ? ' tag--success' : ''}`}>{state}</span>}
             {current && <span class="tag tag--brand">Current</span>}
           </>
@@ -51,4 +55,5 @@ export const IssueList = ({ view, busy, onGoto }: Props) => (
       })}
     </ol>
   </nav>
-);
+  );
+};

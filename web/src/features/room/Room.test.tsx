@@ -114,3 +114,37 @@ describe('Room', () => {
     expect(screen.getByRole('listitem', { current: true }).textContent).toContain('EST-2');
   });
 });
+
+describe('Room in async mode', () => {
+  it('lists every issue with its own named cards and the viewer vote', () => {
+    const view = someView({
+      mode: 'async',
+      asyncDeadline: '2026-12-01T09:00:00Z',
+      issues: [
+        someIssue({ rounds: [someRound({ votes: [{ accountId: 'acc-me', label: '3', isOutlier: false }] })] }),
+        someIssue({ issueId: '10002', issueKey: 'EST-2' }),
+      ],
+    });
+    renderRoom(view);
+    expect(screen.getByRole('heading', { name: /Vote on each issue/ })).toBeTruthy();
+    expect(screen.getByRole('button', { name: 'Vote 3 for EST-1' }).getAttribute('aria-pressed')).toBe('true');
+    expect(screen.getByRole('button', { name: 'Vote 3 for EST-2' }).getAttribute('aria-pressed')).toBe('false');
+    expect(screen.getByText('Your vote: 3')).toBeTruthy();
+    expect(screen.getByText(/Voting closes:/)).toBeTruthy();
+    expect(screen.getByRole('button', { name: 'Close voting' })).toBeTruthy();
+  });
+});
+
+describe('Ending a session', () => {
+  it('asks for confirmation inline before sending "end"', async () => {
+    const platform = platformFor();
+    platform.remoteHandler = (call) => (call.path.endsWith('/actions') ? json(200, someView({ version: 4, status: 'ended' })) : new Promise(() => {}));
+    renderRoom(someView(), platform);
+    fireEvent.click(screen.getByRole('button', { name: 'End session' }));
+    expect(platform.calls.filter((c) => c.path.endsWith('/actions'))).toHaveLength(0);
+    fireEvent.click(screen.getByRole('button', { name: 'Yes, end session' }));
+    await screen.findByText(/This session has ended/);
+    expect(platform.calls.find((c) => c.path.endsWith('/actions'))?.body).toEqual({ action: 'end', expectedVersion: 3 });
+    expect(screen.queryByRole('button', { name: 'Vote 5' })).toBeNull();
+  });
+});

@@ -3,6 +3,7 @@ import { formatDateTime, revealAnnouncement } from '../../domain/format';
 import type { FacilitatorAction, SessionView } from '../../remote/types';
 import { LiveAnnouncer, Notice } from '../../ui/common';
 import { AsyncBoard } from '../async/AsyncBoard';
+import { DelegatePicker } from '../project/DelegatePicker';
 import { useServices } from '../services';
 import { CardDeck } from './CardDeck';
 import { CopyLink } from './CopyLink';
@@ -11,7 +12,7 @@ import { FacilitatorControls } from './FacilitatorControls';
 import { IssueList } from './IssueList';
 import { Participants } from './Participants';
 import { Results } from './Results';
-import { currentIssue, currentRound, isEnded, viewerVote } from './selectors';
+import { currentIssue, currentRound, isEnded, isFacilitator, viewerVote } from './selectors';
 import { Timer } from './Timer';
 import { useSession } from './useSession';
 
@@ -125,6 +126,14 @@ export const Room = ({ initialView, onLeave }: Props) => {
           )}
           {!isEnded(view) && <FacilitatorControls view={view} busy={busy} onAction={act} />}
           <Participants view={view} round={round} />
+          {isFacilitator(view) && !isEnded(view) && (
+            <section class="panel" aria-label="Delegates">
+              <DelegatePicker
+                delegateIds={view.delegateAccountIds}
+                onChange={(ids) => void run(async () => session.apply(await sessions.setDelegates(view.sessionId, ids, view.version)))}
+              />
+            </section>
+          )}
         </div>
       </div>
     </div>
