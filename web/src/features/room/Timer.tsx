@@ -15,6 +15,10 @@ export const Timer = ({ endsAt }: { endsAt: string | null }) => {
     <p class={`timer${left <= 0 ? ' timer--done' : ''}`} role="timer" aria-live="off">
       <span class="muted">Time left </span>
       <strong>{left <= 0 ? 'Time is up' : formatCountdown(left)}</strong>
+      {/* The countdown itself is not announced every second; only its end is. */}
+      <span class="sr-only" role="status">
+        {left <= 0 ? 'Time is up.' : ''}
+      </span>
     </p>
   );
 };
