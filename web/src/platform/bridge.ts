@@ -57,7 +57,8 @@ export const createForgePlatform = (): Platform => ({
     for (const [name, value] of Object.entries(response.headers ?? {})) {
       headers[name.toLowerCase()] = Array.isArray(value) ? value.join(',') : String(value);
     }
-    return { status: response.status, headers, body: response.body };
+    // On a failed invocation the bridge hands back its error object, which may lack a status.
+    return { status: typeof response.status === 'number' ? response.status : 0, headers, body: response.body };
   },
   async requestRemote(path, method, body) {
     return toPlain(await requestRemote(REMOTE_KEY, { path, ...jsonInit(method, body) } as RequestInit & { path: string }));

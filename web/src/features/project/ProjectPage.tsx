@@ -59,6 +59,11 @@ export const ProjectPage = ({ projectKey }: { projectKey: string }) => {
     <main class="app">
       <h1>Estimo planning poker · {projectKey}</h1>
       <Notice notice={notice} />
+      {boards && boards.length > 0 && (
+        <p class="muted">
+          Boards in {projectKey}: {boards.map((b) => b.name).join(', ')}
+        </p>
+      )}
       <SessionList projectKey={projectKey} onJoin={(sessionId, role) => go({ name: 'session', sessionId }, { role, view: null })} />
       {boards === null ? (
         <Loading what="boards" />

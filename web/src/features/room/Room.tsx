@@ -32,6 +32,10 @@ export const Room = ({ initialView, onLeave }: Props) => {
   const round = currentRound(issue);
   const revealed = round?.isRevealed ?? false;
 
+  // Move focus to the room's heading when it opens, so keyboard and screen-reader users land in it.
+  const heading = useRef<HTMLHeadingElement>(null);
+  useEffect(() => heading.current?.focus(), []);
+
   // Announce reveal and results once per round, for screen-reader users.
   const announced = useRef<string>('');
   useEffect(() => {
@@ -79,7 +83,7 @@ export const Room = ({ initialView, onLeave }: Props) => {
   return (
     <div class="room">
       <header class="room__header">
-        <h2>
+        <h2 ref={heading} tabIndex={-1}>
           {view.mode === 'async' ? 'Async estimation' : 'Planning poker'} <span class="muted">· {view.projectKey} · {view.deckName}</span>
         </h2>
         <div class="toolbar">
