@@ -30,10 +30,10 @@ describe('saveEstimate', () => {
     const outcome = await run();
     expect(outcome).toMatchObject({ kind: 'saved', message: 'Saved 5 to EST-1.', warning: null });
     expect(platform.calls.map((c) => [c.channel, c.method, c.path, c.body])).toEqual([
-      ['jira', 'PUT', '/rest/api/3/issue/EST-1', { fields: { customfield_10016: 5 } }],
+      ['jira', 'PUT', '/rest/api/3/issue/10001', { fields: { customfield_10016: 5 } }],
       ['remote', 'POST', '/api/sessions/sess-1/accept', { issueId: '10001', label: '5', value: 5, expectedVersion: 9 }],
-      ['jira', 'GET', '/rest/api/3/issue/EST-1/properties/estimo.estimations', undefined],
-      ['jira', 'PUT', '/rest/api/3/issue/EST-1/properties/estimo.estimations', { records: [record] }],
+      ['jira', 'GET', '/rest/api/3/issue/10001/properties/estimo.estimations', undefined],
+      ['jira', 'PUT', '/rest/api/3/issue/10001/properties/estimo.estimations', { records: [record] }],
     ]);
   });
 
@@ -57,6 +57,16 @@ describe('saveEstimate', () => {
     const { run } = setup(() => json(404, { errorMessages: ['Issue does not exist or you do not have permission to see it.'] }));
     const outcome = await run();
     expect(outcome.kind === 'failed' && outcome.message).toBe('EST-1 no longer exists in Jira (it may have been deleted or moved).');
+  });
+
+  it('retries a rate-limited save, then says when to try again', async () => {
+    const { platform, run } = setup(() => json(429, {}, { 'retry-after': '2' }));
+    const outcome = await run();
+    expect(platform.callsTo('jira')).toHaveLength(4);
+    expect(platform.sleeps).toEqual([2000, 2000, 4000]);
+    expect(outcome).toMatchObject({ kind: 'failed', retryAfterSeconds: 2 });
+    expect(outcome.kind === 'failed' && outcome.message).toBe('Jira is rate limiting requests, so EST-1 was not saved. Try again in 2 seconds.');
+    expect(platform.callsTo('remote')).toHaveLength(0);
   });
 
   it('hands back the current view on a 409 from accept', async () => {

@@ -45,7 +45,8 @@ export const saveEstimate = async (
   if (card.value === null) {
     return { kind: 'failed', message: `"${card.label}" has no numeric value, so it cannot be saved to Jira.`, retryAfterSeconds: null, view: null };
   }
-  const put = await jira.setEstimate(issue.issueKey, view.estimationFieldId, card.value);
+  // By id, not key: a key changes when an issue moves between projects, the id never does.
+  const put = await jira.setEstimate(issue.issueId, view.estimationFieldId, card.value);
   if (!put.ok) {
     return {
       kind: 'failed',
@@ -67,9 +68,9 @@ export const saveEstimate = async (
     };
   }
   const saved = `Saved ${card.label} to ${issue.issueKey}.`;
-  const existing = await jira.getProperty<unknown>(issue.issueKey, ESTIMATIONS_PROPERTY);
+  const existing = await jira.getProperty<unknown>(issue.issueId, ESTIMATIONS_PROPERTY);
   const written = existing.ok
-    ? await jira.putProperty(issue.issueKey, ESTIMATIONS_PROPERTY, appendRecord(existing.value, accepted.value.estimationRecord))
+    ? await jira.putProperty(issue.issueId, ESTIMATIONS_PROPERTY, appendRecord(existing.value, accepted.value.estimationRecord))
     : existing;
   return {
     kind: 'saved',
