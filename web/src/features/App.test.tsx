@@ -89,6 +89,20 @@ describe('project page', () => {
     expect(history.paths).toContain('/session/sess-1');
   });
 
+  it("shows Jira's own message for bad JQL", async () => {
+    const { platform } = setup(true);
+    const site = jiraSite(true);
+    platform.jiraHandler = (call) =>
+      call.path === '/rest/api/3/search/jql'
+        ? json(400, { errorMessages: ["Error in the JQL Query: Expecting either 'OR' or 'AND' but got 'stat'."] })
+        : site(call.path);
+    fireEvent.click(await screen.findByRole('button', { name: 'New session' }));
+    fireEvent.click(screen.getByRole('radio', { name: 'JQL' }));
+    fireEvent.input(screen.getByLabelText('JQL query'), { target: { value: 'project = EST stat = Open' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Load issues' }));
+    expect(await screen.findByText("Jira could not run this JQL: Error in the JQL Query: Expecting either 'OR' or 'AND' but got 'stat'.")).toBeTruthy();
+  });
+
   it('blocks creation when the field is not on an edit screen, then allows leaving the issue out', async () => {
     const { platform } = setup(false);
     await createFlow();

@@ -8,7 +8,8 @@ import { DeckPicker } from './DeckPicker';
 import { DelegatePicker } from './DelegatePicker';
 import { IssuePicker } from './IssuePicker';
 import { PreflightReport } from './PreflightReport';
-import { buildCreateRequest, preflightKey, selectedIssues } from './sessionForm';
+import { SessionOptions } from './SessionOptions';
+import { buildCreateRequest, preflightKey, selectedIssues, type SessionFormState } from './sessionForm';
 
 interface Props {
   projectKey: string;
@@ -68,19 +69,31 @@ export const NewSessionForm = ({ projectKey, boards, onCreated, onCancel }: Prop
     };
   }, [jira, boardId]);
 
+  const options = { fieldId, mode, deadlineLocal, autoReveal, timerSeconds };
   const fieldName = fields.find((f) => f.id === fieldId)?.name ?? fieldId;
   const fieldOptions = fields.filter((f) => f.schemaType === 'number' || f.id === fieldId);
   const chosenIssues = selectedIssues({ issues, selected, excluded: new Set() });
   const key = preflightKey(fieldId, chosenIssues.map((i) => i.id));
   const currentPreflight = preflight?.key === key ? preflight : null;
 
+  const formState = (excluded: ReadonlySet<string>): SessionFormState => ({
+    projectKey, boardId, source, issues, selected, excluded, deckId, customText, fieldId, mode,
+    deadlineLocal, autoReveal, timerSeconds, delegateIds,
+  });
+
+  const check = async () => {
+    setPreflight(null);
+    setBusy(true);
+    const result = await runPreflight(jira, projectKey, fieldId, fieldName, chosenIssues);
+    setBusy(false);
+    if (result.ok) setPreflight({ key, problems: result.value });
+    else setNotice({ tone: 'error', text: `The pre-flight check failed: ${result.error.message}` });
+  };
+
   const start = async () => {
     setErrors([]);
     setNotice(null);
-    const draft = buildCreateRequest({
-      projectKey, boardId, source, issues, selected, excluded: new Set(), deckId, customText, fieldId, mode,
-      deadlineLocal, autoReveal, timerSeconds, delegateIds,
-    });
+    const draft = buildCreateRequest(formState(new Set()));
     if (!draft.ok) return setErrors(draft.errors);
     setBusy(true);
     try {
@@ -102,10 +115,7 @@ export const NewSessionForm = ({ projectKey, boards, onCreated, onCancel }: Prop
         if (global || !exclude) return setNotice({ tone: 'error', text: 'Resolve the problems below, or leave out the affected issues.' });
         check.problems.forEach((p) => p.issueId && excluded.add(p.issueId));
       }
-      const final = buildCreateRequest({
-        projectKey, boardId, source, issues, selected, excluded, deckId, customText, fieldId, mode,
-        deadlineLocal, autoReveal, timerSeconds, delegateIds,
-      });
+      const final = buildCreateRequest(formState(excluded));
       if (!final.ok) return setErrors(final.errors);
       setNotice({ tone: 'info', text: 'Creating the session…' });
       const created = await sessions.create(final.request);
@@ -170,44 +180,17 @@ export const NewSessionForm = ({ projectKey, boards, onCreated, onCancel }: Prop
           onSelectionChange={setSelected}
         />
         <DeckPicker deckId={deckId} customText={customText} onDeckChange={setDeckId} onCustomTextChange={setCustomText} />
-        <fieldset class="fieldset">
-          <legend>Estimation</legend>
-          <label class="field">
-            <span>Estimation field</span>
-            <select value={fieldId} onChange={(e) => setFieldId((e.currentTarget as HTMLSelectElement).value)}>
-              {!fieldId && <option value="">Choose a field</option>}
-              {fieldOptions.map((f) => (
-                <option key={f.id} value={f.id}>
-                  {f.name} ({f.id})
-                </option>
-              ))}
-            </select>
-          </label>
-          <div class="radio-row" role="radiogroup" aria-label="Mode">
-            <label class="radio">
-              <input type="radio" name="mode" checked={mode === 'live'} onChange={() => setMode('live')} />
-              <span>Live meeting</span>
-            </label>
-            <label class="radio">
-              <input type="radio" name="mode" checked={mode === 'async'} onChange={() => setMode('async')} />
-              <span>Async (vote until a deadline)</span>
-            </label>
-          </div>
-          {mode === 'async' && (
-            <label class="field">
-              <span>Deadline</span>
-              <input type="datetime-local" value={deadlineLocal} onInput={(e) => setDeadlineLocal((e.currentTarget as HTMLInputElement).value)} />
-            </label>
-          )}
-          <label class="checkbox">
-            <input type="checkbox" checked={autoReveal} onChange={(e) => setAutoReveal((e.currentTarget as HTMLInputElement).checked)} />
-            <span>Reveal automatically when everyone has voted</span>
-          </label>
-          <label class="field">
-            <span>Default timer in seconds (optional)</span>
-            <input type="number" min={5} max={3600} value={timerSeconds} onInput={(e) => setTimerSeconds((e.currentTarget as HTMLInputElement).value)} />
-          </label>
-        </fieldset>
+        <SessionOptions
+          value={options}
+          fields={fieldOptions}
+          onChange={(next) => {
+            setFieldId(next.fieldId);
+            setMode(next.mode);
+            setDeadlineLocal(next.deadlineLocal);
+            setAutoReveal(next.autoReveal);
+            setTimerSeconds(next.timerSeconds);
+          }}
+        />
         <DelegatePicker delegateIds={delegateIds} onChange={setDelegateIds} />
         {errors.length > 0 && (
           <ul class="field-errors" role="alert">
@@ -231,16 +214,7 @@ export const NewSessionForm = ({ projectKey, boards, onCreated, onCancel }: Prop
             type="button"
             class="button"
             disabled={busy || chosenIssues.length === 0 || !fieldId}
-            onClick={() => {
-              setPreflight(null);
-              void (async () => {
-                setBusy(true);
-                const result = await runPreflight(jira, projectKey, fieldId, fieldName, chosenIssues);
-                setBusy(false);
-                if (result.ok) setPreflight({ key, problems: result.value });
-                else setNotice({ tone: 'error', text: `The pre-flight check failed: ${result.error.message}` });
-              })();
-            }}
+            onClick={() => void check()}
           >
             Check issues
           </button>
