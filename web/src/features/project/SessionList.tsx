@@ -4,6 +4,8 @@ import type { ParticipantRole, SessionSummary } from '../../remote/types';
 import { Loading, Notice, UserName, type NoticeMessage } from '../../ui/common';
 import { useServices, useUsers } from '../services';
 
+const REFRESH_MS = 30_000;
+
 interface Props {
   projectKey: string;
   onJoin(sessionId: string, role: ParticipantRole): void;
@@ -22,12 +24,15 @@ export const SessionList = ({ projectKey, onJoin }: Props) => {
       setList(result.value);
       setNotice(null);
     } else {
-      setList([]);
+      setList((previous) => previous ?? []);
       setNotice({ tone: 'error', text: `Could not load the active sessions: ${result.problem.detail}` });
     }
   };
   useEffect(() => {
     void load();
+    // New sessions appear without a reload; a slow refresh is enough for a list.
+    const id = setInterval(() => void load(), REFRESH_MS);
+    return () => clearInterval(id);
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [projectKey]);
 
