@@ -44,6 +44,7 @@ export const ProjectPage = ({ projectKey }: { projectKey: string }) => {
   if (route.name === 'session') {
     return (
       <main class="app">
+        <h1 class="sr-only">Estimo planning poker · {projectKey}</h1>
         <JoinRoom
           key={route.sessionId}
           sessionId={route.sessionId}
