@@ -5,12 +5,11 @@ import { useIssueSummaries } from '../services';
 
 interface Props {
   view: SessionView;
-  busy: boolean;
   onVote(issueId: string, label: string, current: string | null): void;
 }
 
 /** Async mode while voting is open: every issue with the viewer's own vote, voted in any order. */
-export const AsyncBoard = ({ view, busy, onVote }: Props) => {
+export const AsyncBoard = ({ view, onVote }: Props) => {
   const summaries = useIssueSummaries(view.issues.map((i) => i.issueId));
   const voted = view.issues.filter((issue) => viewerVote(view, currentRound(issue)) !== null).length;
   return (
@@ -32,7 +31,7 @@ export const AsyncBoard = ({ view, busy, onVote }: Props) => {
               </h4>
               <p class="muted">{mine ? `Your vote: ${mine}` : 'You have not voted yet.'}</p>
               {view.viewerRole === 'voter' && !issue.accepted && !round?.isRevealed && (
-                <CardDeck cards={view.cards} chosen={mine} disabled={busy} issueKey={issue.issueKey} onChoose={(label) => onVote(issue.issueId, label, mine)} />
+                <CardDeck cards={view.cards} chosen={mine} disabled={false} issueKey={issue.issueKey} onChoose={(label) => onVote(issue.issueId, label, mine)} />
               )}
             </li>
           );

@@ -4,12 +4,11 @@ import { currentRound, isFacilitator } from './selectors';
 
 interface Props {
   view: SessionView;
-  busy: boolean;
   onAction(action: FacilitatorAction, extra?: { index?: number; seconds?: number }): void;
 }
 
 /** Rendered only for the facilitator and delegates (viewerCanFacilitate). */
-export const FacilitatorControls = ({ view, busy, onAction }: Props) => {
+export const FacilitatorControls = ({ view, onAction }: Props) => {
   const [seconds, setSeconds] = useState(view.timerSeconds ?? 60);
   const [confirmingEnd, setConfirmingEnd] = useState(false);
   if (!view.viewerCanFacilitate) return null;
@@ -20,19 +19,19 @@ export const FacilitatorControls = ({ view, busy, onAction }: Props) => {
     <section class="panel" aria-labelledby="facilitator-heading">
       <h3 id="facilitator-heading">Facilitator controls</h3>
       <div class="toolbar">
-        <button type="button" class="button button--primary" disabled={busy || revealed} onClick={() => onAction('reveal')}>
+        <button type="button" class="button button--primary" disabled={revealed} onClick={() => onAction('reveal')}>
           Reveal votes
         </button>
-        <button type="button" class="button" disabled={busy || !revealed} onClick={() => onAction('revote')}>
+        <button type="button" class="button" disabled={!revealed} onClick={() => onAction('revote')}>
           Re-vote
         </button>
-        <button type="button" class="button" disabled={busy} onClick={() => onAction('skip')}>
+        <button type="button" class="button" onClick={() => onAction('skip')}>
           Skip issue
         </button>
-        <button type="button" class="button" disabled={busy || view.currentIndex <= 0} onClick={() => onAction('previous')}>
+        <button type="button" class="button" disabled={view.currentIndex <= 0} onClick={() => onAction('previous')}>
           Previous issue
         </button>
-        <button type="button" class="button" disabled={busy || view.currentIndex >= last} onClick={() => onAction('next')}>
+        <button type="button" class="button" disabled={view.currentIndex >= last} onClick={() => onAction('next')}>
           Next issue
         </button>
       </div>
@@ -48,21 +47,21 @@ export const FacilitatorControls = ({ view, busy, onAction }: Props) => {
           />
         </label>
         {view.timerEndsAt ? (
-          <button type="button" class="button" disabled={busy} onClick={() => onAction('stopTimer')}>
+          <button type="button" class="button" onClick={() => onAction('stopTimer')}>
             Stop timer
           </button>
         ) : (
-          <button type="button" class="button" disabled={busy} onClick={() => onAction('startTimer', { seconds })}>
+          <button type="button" class="button" onClick={() => onAction('startTimer', { seconds })}>
             Start timer
           </button>
         )}
         {view.mode === 'async' && !view.votingClosed && (
-          <button type="button" class="button" disabled={busy} onClick={() => onAction('closeVoting')}>
+          <button type="button" class="button" onClick={() => onAction('closeVoting')}>
             Close voting
           </button>
         )}
         {isFacilitator(view) && !confirmingEnd && (
-          <button type="button" class="button button--danger" disabled={busy} onClick={() => setConfirmingEnd(true)}>
+          <button type="button" class="button button--danger" onClick={() => setConfirmingEnd(true)}>
             End session
           </button>
         )}
@@ -74,7 +73,7 @@ export const FacilitatorControls = ({ view, busy, onAction }: Props) => {
           <button
             type="button"
             class="button button--danger"
-            disabled={busy}
+           
             onClick={() => {
               setConfirmingEnd(false);
               onAction('end');

@@ -4,12 +4,11 @@ import { currentRound } from './selectors';
 
 interface Props {
   view: SessionView;
-  busy: boolean;
   onGoto(index: number): void;
 }
 
 /** All issues of the session with their accepted values; facilitators can jump to one. */
-export const IssueList = ({ view, busy, onGoto }: Props) => {
+export const IssueList = ({ view, onGoto }: Props) => {
   const summaries = useIssueSummaries(view.issues.map((i) => i.issueId));
   return (
   <nav class="panel sidebar" aria-labelledby="issues-heading">
@@ -44,7 +43,7 @@ export const IssueList = ({ view, busy, onGoto }: Props) => {
         return (
           <li key={issue.issueId} class={`issue-list__item${current ? ' issue-list__item--current' : ''}`} aria-current={current ? 'true' : undefined}>
             {view.viewerCanFacilitate && !current ? (
-              <button type="button" class="link-button" disabled={busy} aria-label={`Go to ${issue.issueKey}`} onClick={() => onGoto(index)}>
+              <button type="button" class="link-button" aria-label={`Go to ${issue.issueKey}`} onClick={() => onGoto(index)}>
                 {body}
               </button>
             ) : (

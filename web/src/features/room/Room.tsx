@@ -46,12 +46,18 @@ export const Room = ({ initialView, onLeave }: Props) => {
     setAnnouncement(revealAnnouncement(issue.issueKey, round.statistics));
   }, [issue, round, revealed]);
 
+  // While a change is in flight further clicks are ignored rather than the buttons being
+  // disabled: disabling the focused button would drop keyboard focus to the page.
+  const inFlight = useRef(false);
   const run = async (fn: () => Promise<boolean>) => {
+    if (inFlight.current) return false;
+    inFlight.current = true;
     setBusy(true);
     session.setNotice(null);
     try {
       return await fn();
     } finally {
+      inFlight.current = false;
       setBusy(false);
     }
   };
@@ -104,11 +110,11 @@ export const Room = ({ initialView, onLeave }: Props) => {
           Voting {view.votingClosed ? 'closed' : 'closes'}: <strong>{formatDateTime(view.asyncDeadline, context.locale)}</strong>
         </p>
       )}
-      <div class="room__layout">
-        <IssueList view={view} busy={busy} onGoto={(index) => act('goto', { index })} />
+      <div class="room__layout" aria-busy={busy}>
+        <IssueList view={view} onGoto={(index) => act('goto', { index })} />
         <div class="room__main">
           {view.mode === 'async' && !view.votingClosed && !isEnded(view) ? (
-            <AsyncBoard view={view} busy={busy} onVote={vote} />
+            <AsyncBoard view={view} onVote={vote} />
           ) : issue ? (
             <>
               <CurrentIssue issueId={issue.issueId} issueKey={issue.issueKey} />
@@ -116,7 +122,7 @@ export const Room = ({ initialView, onLeave }: Props) => {
               {canVote && (
                 <section class="panel" aria-labelledby="vote-heading">
                   <h3 id="vote-heading">Your vote</h3>
-                  <CardDeck cards={view.cards} chosen={chosen} disabled={busy} onChoose={(label) => vote(issue.issueId, label, chosen)} />
+                  <CardDeck cards={view.cards} chosen={chosen} disabled={false} onChoose={(label) => vote(issue.issueId, label, chosen)} />
                   <p class="muted" role="status">
                     {chosen ? `You voted ${chosen}. Press it again to take your vote back.` : 'Pick a card. Nobody sees it until the votes are revealed.'}
                   </p>
@@ -128,7 +134,7 @@ export const Room = ({ initialView, onLeave }: Props) => {
           ) : (
             <p>There are no issues in this session that you can see.</p>
           )}
-          {!isEnded(view) && <FacilitatorControls view={view} busy={busy} onAction={act} />}
+          {!isEnded(view) && <FacilitatorControls view={view} onAction={act} />}
           <Participants view={view} round={round} />
           {isFacilitator(view) && !isEnded(view) && (
             <section class="panel" aria-label="Delegates">

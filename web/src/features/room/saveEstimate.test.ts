@@ -24,7 +24,7 @@ const setup = (jira: (path: string, method: string) => ReturnType<typeof json>) 
 
 describe('saveEstimate', () => {
   it('writes the field, then accepts, then appends the record to the issue property', async () => {
-    const { platform, run } = setup((path, method) =>
+    const { platform, run } = setup((_path, method) =>
       method === 'PUT' ? { status: 204, headers: {}, body: '' } : json(200, { key: 'estimo.estimations', value: { records: [] } }),
     );
     const outcome = await run();
