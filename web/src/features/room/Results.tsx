@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { formatNumber, statisticsRows } from '../../domain/format';
 import type { Card, Round, SessionIssue, SessionView } from '../../remote/types';
 import { Notice, UserName, type NoticeMessage } from '../../ui/common';
@@ -25,6 +25,14 @@ export const Results = ({ view, issue, round, onSaved }: Props) => {
   const [saving, setSaving] = useState(false);
   const [notice, setNotice] = useState<NoticeMessage | null>(null);
 
+  // Revealing removes the cards and disables "Reveal votes"; if focus was lost with them,
+  // bring it to the results instead of leaving keyboard users at the top of the page.
+  const heading = useRef<HTMLHeadingElement>(null);
+  useEffect(() => {
+    const active = document.activeElement;
+    if (!active || active === document.body || (active as HTMLButtonElement).disabled) heading.current?.focus();
+  }, [issue.issueId, round.number]);
+
   useEffect(() => {
     setChoice(stats?.suggestedLabel ?? issue.accepted?.label ?? numericCards[0]?.label ?? '');
     setNotice(null);
@@ -49,7 +57,7 @@ export const Results = ({ view, issue, round, onSaved }: Props) => {
 
   return (
     <section class="panel results" aria-labelledby="results-heading">
-      <h3 id="results-heading">Results for {issue.issueKey}</h3>
+      <h3 id="results-heading" ref={heading} tabIndex={-1}>Results for {issue.issueKey}</h3>
       <table class="votes">
         <caption class="sr-only">Votes, round {round.number}</caption>
         <thead>

@@ -52,6 +52,20 @@ describe('Room', () => {
     expect(platform.calls.find((c) => c.path === '/api/sessions/sess-1/votes')?.body).toEqual({ issueId: '10001', label: '8' });
   });
 
+  it('keeps keyboard focus on the card after voting', async () => {
+    const platform = platformFor();
+    platform.remoteHandler = (call) =>
+      call.method === 'POST'
+        ? json(200, someView({ version: 4, issues: [someIssue({ rounds: [someRound({ votes: [{ accountId: 'acc-me', label: '8', isOutlier: false }] })] })] }))
+        : new Promise(() => {});
+    renderRoom(someView(), platform);
+    const card = screen.getByRole('button', { name: 'Vote 8' });
+    card.focus();
+    fireEvent.click(card);
+    await waitFor(() => expect(screen.getByRole('button', { name: 'Vote 8' }).getAttribute('aria-pressed')).toBe('true'));
+    expect(document.activeElement).toBe(screen.getByRole('button', { name: 'Vote 8' }));
+  });
+
   it('shows facilitator controls only to those who can facilitate', () => {
     renderRoom(someView({ viewerCanFacilitate: false, viewerAccountId: 'acc-ana' }));
     expect(screen.queryByRole('button', { name: 'Reveal votes' })).toBeNull();
