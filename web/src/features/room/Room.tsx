@@ -12,7 +12,7 @@ import { FacilitatorControls } from './FacilitatorControls';
 import { IssueList } from './IssueList';
 import { Participants } from './Participants';
 import { Results } from './Results';
-import { currentIssue, currentRound, isEnded, isFacilitator, viewerVote } from './selectors';
+import { currentIssue, currentRound, isEnded, isFacilitator, isVotingOpen, viewerVote } from './selectors';
 import { Timer } from './Timer';
 import { useSession } from './useSession';
 
@@ -84,7 +84,8 @@ export const Room = ({ initialView, onLeave }: Props) => {
     });
 
   const chosen = viewerVote(view, round);
-  const canVote = view.viewerRole === 'voter' && !revealed && !view.votingClosed && !isEnded(view) && !!issue && !issue.accepted;
+  const votingOpen = isVotingOpen(view);
+  const canVote = view.viewerRole === 'voter' && !revealed && votingOpen && !!issue && !issue.accepted;
 
   return (
     <div class="room">
@@ -107,13 +108,13 @@ export const Room = ({ initialView, onLeave }: Props) => {
       {isEnded(view) && <Notice notice={{ tone: 'info', text: 'This session has ended. Accepted estimates are listed beside.' }} />}
       {view.mode === 'async' && view.asyncDeadline && (
         <p class="deadline">
-          Voting {view.votingClosed ? 'closed' : 'closes'}: <strong>{formatDateTime(view.asyncDeadline, context.locale)}</strong>
+          Voting {votingOpen ? 'closes' : 'closed'}: <strong>{formatDateTime(view.asyncDeadline, context.locale)}</strong>
         </p>
       )}
       <div class="room__layout" aria-busy={busy}>
         <IssueList view={view} onGoto={(index) => act('goto', { index })} />
         <div class="room__main">
-          {view.mode === 'async' && !view.votingClosed && !isEnded(view) ? (
+          {view.mode === 'async' && votingOpen ? (
             <AsyncBoard view={view} onVote={vote} />
           ) : issue ? (
             <>

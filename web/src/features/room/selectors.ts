@@ -15,3 +15,7 @@ export const hasVoted = (round: Round | undefined, accountId: string): boolean =
 export const isFacilitator = (view: SessionView): boolean => view.viewerAccountId === view.facilitatorAccountId;
 
 export const isEnded = (view: SessionView): boolean => view.status !== 'active';
+
+/** Async voting is over once closed or once the deadline has passed (even before the server notices). */
+export const isVotingOpen = (view: SessionView, now: number = Date.now()): boolean =>
+  !view.votingClosed && !isEnded(view) && !(view.asyncDeadline && Date.parse(view.asyncDeadline) <= now);
