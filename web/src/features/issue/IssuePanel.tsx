@@ -4,6 +4,7 @@ import { formatDateTime } from '../../domain/format';
 import { detectEstimationField, runPreflight, type PreflightProblem } from '../../domain/preflight';
 import type { EstimationRecord, SessionView } from '../../remote/types';
 import { Loading, Notice, type NoticeMessage } from '../../ui/common';
+import { PreflightReport } from '../project/PreflightReport';
 import { Room } from '../room/Room';
 import { useServices, useUsers } from '../services';
 
@@ -119,17 +120,7 @@ export const IssuePanel = ({ issueId, issueKey }: { issueId: string; issueKey: s
       <h2>Estimation history</h2>
       {records === null ? <Loading what="history" /> : <History records={records} />}
       <Notice notice={notice} />
-      {problems.length > 0 && (
-        <ul class="preflight">
-          {problems.map((p, index) => (
-            <li key={index}>
-              <strong>{p.message}</strong>
-              <br />
-              <span class="preflight__fix">Fix: {p.fix}</span>
-            </li>
-          ))}
-        </ul>
-      )}
+      {problems.length > 0 && <PreflightReport problems={problems} />}
       <button type="button" class="button button--primary" disabled={busy} onClick={() => void estimate()}>
         Estimate this issue
       </button>

@@ -2,8 +2,9 @@ import type { PreflightProblem } from '../../domain/preflight';
 
 interface Props {
   problems: PreflightProblem[];
-  excluding: boolean;
-  onExcludeChange(exclude: boolean): void;
+  /** Without these, the report offers no way to leave issues out (single-issue sessions). */
+  excluding?: boolean;
+  onExcludeChange?(exclude: boolean): void;
 }
 
 /** Every problem the pre-flight check found, with the fix an admin must make. */
@@ -25,9 +26,9 @@ export const PreflightReport = ({ problems, excluding, onExcludeChange }: Props)
           </li>
         ))}
       </ul>
-      {global === 0 && perIssue > 0 && (
+      {onExcludeChange && global === 0 && perIssue > 0 && (
         <label class="checkbox">
-          <input type="checkbox" checked={excluding} onChange={(e) => onExcludeChange((e.currentTarget as HTMLInputElement).checked)} />
+          <input type="checkbox" checked={excluding ?? false} onChange={(e) => onExcludeChange((e.currentTarget as HTMLInputElement).checked)} />
           <span>
             Leave out the {perIssue} affected {perIssue === 1 ? 'issue' : 'issues'} and start without {perIssue === 1 ? 'it' : 'them'}
           </span>

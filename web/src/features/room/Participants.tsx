@@ -19,6 +19,7 @@ export const Participants = ({ view, round }: { view: SessionView; round: Round 
           return (
             <li key={p.accountId} class={`participant${p.isPresent ? '' : ' participant--away'}`}>
               <UserName users={users} accountId={p.accountId} />
+              {p.accountId === view.viewerAccountId && <span class="muted">(you)</span>}
               <span class="tag">{p.role === 'observer' ? 'Observer' : 'Voter'}</span>
               {p.accountId === view.facilitatorAccountId && <span class="tag tag--brand">Facilitator</span>}
               {p.accountId !== view.facilitatorAccountId && p.canFacilitate && <span class="tag">Delegate</span>}
