@@ -103,9 +103,14 @@ export const runPreflight = async (
   fieldId: string,
   fieldName: string,
   issues: PreflightIssue[],
-  concurrency = 4,
+  options: { concurrency?: number; knownFields?: JiraField[] } = {},
 ): Promise<JiraResult<PreflightProblem[]>> => {
-  const [fields, canEdit] = await Promise.all([jira.fields(), jira.canEditIssues(projectKey)]);
+  const concurrency = options.concurrency ?? 4;
+  const knownFields = options.knownFields;
+  const [fields, canEdit] = await Promise.all([
+    knownFields && knownFields.length > 0 ? Promise.resolve({ ok: true as const, value: knownFields }) : jira.fields(),
+    jira.canEditIssues(projectKey),
+  ]);
   if (!fields.ok) return fields;
   const editMeta = new Map<string, JiraResult<IssueEditMeta>>();
   let next = 0;

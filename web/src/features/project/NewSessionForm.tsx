@@ -28,7 +28,8 @@ export const NewSessionForm = ({ projectKey, boards, onCreated, onCancel }: Prop
   const [boardId, setBoardId] = useState<number | null>(boards[0]?.id ?? null);
   const [sprints, setSprints] = useState<Sprint[]>([]);
   const [fields, setFields] = useState<JiraField[]>([]);
-  const [fieldId, setFieldId] = useState('');
+  const [boardFieldId, setBoardFieldId] = useState('');
+  const [chosenFieldId, setChosenFieldId] = useState('');
   const [source, setSource] = useState<SessionSource | null>(null);
   const [issues, setIssues] = useState<IssueSummary[]>([]);
   const [selected, setSelected] = useState<Set<string>>(new Set());
@@ -46,29 +47,37 @@ export const NewSessionForm = ({ projectKey, boards, onCreated, onCancel }: Prop
   const [errors, setErrors] = useState<string[]>([]);
   const board = boards.find((b) => b.id === boardId) ?? null;
 
-  // The estimation field: the board's configuration first, else Story Points / Story point estimate.
+  // Jira's fields, once per form: the field picker and the "Story Points" fallback need them.
   useEffect(() => {
     let live = true;
-    void (async () => {
-      const all = await jira.fields();
-      const list = all.ok ? all.value : [];
-      let chosen = '';
-      if (boardId !== null) {
-        const [config, boardSprints] = await Promise.all([jira.boardEstimation(boardId), jira.boardSprints(boardId)]);
-        if (!live) return;
-        setSprints(boardSprints.ok ? boardSprints.value : []);
-        if (config.ok && config.value) chosen = config.value.fieldId;
-      }
+    void jira.fields().then((all) => {
       if (!live) return;
-      setFields(list);
-      setFieldId(chosen || detectEstimationField(list)?.id || '');
-      if (!all.ok) setNotice({ tone: 'error', text: `Could not read Jira's fields: ${all.error.message}` });
-    })();
+      if (all.ok) setFields(all.value);
+      else setNotice({ tone: 'error', text: `Could not read Jira's fields: ${all.error.message}` });
+    });
+    return () => {
+      live = false;
+    };
+  }, [jira]);
+
+  // Per board: its sprints and its estimation field.
+  useEffect(() => {
+    let live = true;
+    setBoardFieldId('');
+    setSprints([]);
+    if (boardId === null) return;
+    void Promise.all([jira.boardEstimation(boardId), jira.boardSprints(boardId)]).then(([config, boardSprints]) => {
+      if (!live) return;
+      setSprints(boardSprints.ok ? boardSprints.value : []);
+      setBoardFieldId(config.ok && config.value ? config.value.fieldId : '');
+    });
     return () => {
       live = false;
     };
   }, [jira, boardId]);
 
+  // The user's choice, else the board's estimation field, else Story Points / Story point estimate.
+  const fieldId = chosenFieldId || boardFieldId || detectEstimationField(fields)?.id || '';
   const options = { fieldId, mode, deadlineLocal, autoReveal, timerSeconds };
   const fieldName = fields.find((f) => f.id === fieldId)?.name ?? fieldId;
   const fieldOptions = fields.filter((f) => f.schemaType === 'number' || f.id === fieldId);
@@ -84,7 +93,7 @@ export const NewSessionForm = ({ projectKey, boards, onCreated, onCancel }: Prop
   const check = async () => {
     setPreflight(null);
     setBusy(true);
-    const result = await runPreflight(jira, projectKey, fieldId, fieldName, chosenIssues);
+    const result = await runPreflight(jira, projectKey, fieldId, fieldName, chosenIssues, { knownFields: fields });
     setBusy(false);
     if (result.ok) setPreflight({ key, problems: result.value });
     else setNotice({ tone: 'error', text: `The pre-flight check failed: ${result.error.message}` });
@@ -97,23 +106,23 @@ export const NewSessionForm = ({ projectKey, boards, onCreated, onCancel }: Prop
     if (!draft.ok) return setErrors(draft.errors);
     setBusy(true);
     try {
-      let check = currentPreflight;
-      if (!check) {
+      let checked = currentPreflight;
+      if (!checked) {
         setNotice({ tone: 'info', text: `Checking that ${fieldName} can be saved on ${chosenIssues.length} issues…` });
-        const result = await runPreflight(jira, projectKey, fieldId, fieldName, chosenIssues);
+        const result = await runPreflight(jira, projectKey, fieldId, fieldName, chosenIssues, { knownFields: fields });
         if (!result.ok) return setNotice({ tone: 'error', text: `The pre-flight check failed: ${result.error.message}` });
-        check = { key, problems: result.value };
-        setPreflight(check);
+        checked = { key, problems: result.value };
+        setPreflight(checked);
         setExclude(false);
-        if (check.problems.length > 0) {
+        if (checked.problems.length > 0) {
           return setNotice({ tone: 'error', text: 'Some issues cannot be estimated yet. See the problems below.' });
         }
       }
       const excluded = new Set<string>();
-      if (check.problems.length > 0) {
-        const global = check.problems.some((p) => p.issueId === null);
+      if (checked.problems.length > 0) {
+        const global = checked.problems.some((p) => p.issueId === null);
         if (global || !exclude) return setNotice({ tone: 'error', text: 'Resolve the problems below, or leave out the affected issues.' });
-        check.problems.forEach((p) => p.issueId && excluded.add(p.issueId));
+        checked.problems.forEach((p) => p.issueId && excluded.add(p.issueId));
       }
       const final = buildCreateRequest(formState(excluded));
       if (!final.ok) return setErrors(final.errors);
@@ -121,7 +130,7 @@ export const NewSessionForm = ({ projectKey, boards, onCreated, onCancel }: Prop
       const created = await sessions.create(final.request);
       if (!created.ok) {
         const problem = created.problem;
-        const details = Object.entries(problem.errors ?? {}).map(([field, messages]) => `${field}: ${messages.join(' ')}`);
+        const details = Object.entries(problem.errors ?? {}).map(([field, messages]) => `${field}: ${[messages].flat().join(' ')}`);
         if (problem.issueIds?.length) {
           const keys = issues.filter((i) => problem.issueIds?.includes(i.id)).map((i) => i.key);
           details.push(`Issues you cannot see: ${keys.join(', ') || problem.issueIds.join(', ')}`);
@@ -152,6 +161,7 @@ export const NewSessionForm = ({ projectKey, boards, onCreated, onCancel }: Prop
             onChange={(e) => {
               const value = (e.currentTarget as HTMLSelectElement).value;
               setBoardId(value ? Number(value) : null);
+              setChosenFieldId('');
               setIssues([]);
               setSelected(new Set());
               setSource(null);
@@ -184,7 +194,7 @@ export const NewSessionForm = ({ projectKey, boards, onCreated, onCancel }: Prop
           value={options}
           fields={fieldOptions}
           onChange={(next) => {
-            setFieldId(next.fieldId);
+            setChosenFieldId(next.fieldId);
             setMode(next.mode);
             setDeadlineLocal(next.deadlineLocal);
             setAutoReveal(next.autoReveal);
