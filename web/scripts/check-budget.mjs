@@ -33,8 +33,8 @@ entries.forEach(visit);
 
 let total = 0;
 const rows = [];
-for (const key of seen) {
-  const file = manifest[key].file;
+const files = new Set([...seen].map((key) => manifest[key].file));
+for (const file of files) {
   if (!file.endsWith('.js')) continue;
   const gz = gzipSync(readFileSync(join(outDir, file)), { level: 9 }).length;
   total += gz;
