@@ -19,16 +19,29 @@ results="$root/artifacts/test-results"
 rm -rf "$results"
 mkdir -p "$results"
 
-dotnet build Estimo.slnx -c Release -nologo -clp:ErrorsOnly
+# The UI bundle first: its unit tests, and the bundle the simulator and browser tests serve.
+./scripts/build-web.sh
 status=0
+(cd web && NO_COLOR=1 npm test --silent 2>&1) | tee "$results/web-test.log" || status=$?
+
+dotnet build Estimo.slnx -c Release -nologo -clp:ErrorsOnly
 dotnet test --solution Estimo.slnx -c Release --no-build \
   --results-directory "$results" 2>&1 | tee "$results/dotnet-test.log" || status=$?
 
-# One closing line for CI, from the test platform's run summary.
+./scripts/lint-workflows.sh || status=$?
+
+# One closing line for CI: .NET (test platform summary) plus web (vitest summary).
 awk '
-  /^[[:space:]]*failed:/    { failed = $2 }
-  /^[[:space:]]*succeeded:/ { passed = $2 }
-  /^[[:space:]]*skipped:/   { skipped = $2 }
+  FILENAME ~ /dotnet/ && /^[[:space:]]*failed:/    { failed += $2 }
+  FILENAME ~ /dotnet/ && /^[[:space:]]*succeeded:/ { passed += $2 }
+  FILENAME ~ /dotnet/ && /^[[:space:]]*skipped:/   { skipped += $2 }
+  FILENAME ~ /web/ && /^[[:space:]]*Tests[[:space:]]/ {
+    for (i = 2; i <= NF; i++) {
+      if ($i == "passed") passed += $(i-1);
+      if ($i == "failed" || $i == "failed,") failed += $(i-1);
+      if ($i == "skipped") skipped += $(i-1);
+    }
+  }
   END { printf "%d passed, %d failed, %d skipped\n", passed, failed, skipped }
-' "$results/dotnet-test.log"
+' "$results/dotnet-test.log" "$results/web-test.log"
 exit $status

@@ -18,6 +18,9 @@ internal sealed partial class SystemTokenRecorder
     /// <summary>Forge tokens live up to about 4 h; never trust a longer <c>exp</c>.</summary>
     private static readonly TimeSpan MaxLifetime = TimeSpan.FromHours(4);
 
+    /// <summary>Kept this long when the token's expiry cannot be read.</summary>
+    private static readonly TimeSpan FallbackLifetime = TimeSpan.FromHours(1);
+
     private readonly ConcurrentDictionary<string, string> _fingerprints = new(StringComparer.Ordinal);
     private readonly TimeProvider _time;
     private readonly ILogger<SystemTokenRecorder> _log;
@@ -44,14 +47,20 @@ internal sealed partial class SystemTokenRecorder
         }
 
         var now = _time.GetUtcNow();
-        var expiresAt = ReadExpiry(raw) is { } exp && exp > now
-            ? (exp - now > MaxLifetime ? now + MaxLifetime : exp)
-            : (DateTimeOffset?)null;
-        if (expiresAt is null)
+        var exp = ReadExpiry(raw);
+        if (exp is { } past && past <= now)
         {
-            TokenWithoutUsableExpiry(_log, installationId);
             return;
         }
+
+        // Atlassian documents these tokens as JWTs whose exp is their expiry. If one cannot be
+        // read, keep it for the shortest lifetime Forge guarantees rather than not at all.
+        if (exp is null)
+        {
+            TokenWithoutUsableExpiry(_log, installationId);
+        }
+
+        var expiresAt = exp is { } e && e - now <= MaxLifetime ? e : now + (exp is null ? FallbackLifetime : MaxLifetime);
 
         var installations = services.GetRequiredService<IInstallationStore>();
         if (await installations.FindAsync(installationId, cancellationToken) is null)
@@ -60,9 +69,9 @@ internal sealed partial class SystemTokenRecorder
             return;
         }
 
-        await services.GetRequiredService<ISystemTokenCache>().StoreAsync(installationId, raw, expiresAt.Value, cancellationToken);
+        await services.GetRequiredService<ISystemTokenCache>().StoreAsync(installationId, raw, expiresAt, cancellationToken);
         _fingerprints[installationId] = fingerprint;
-        TokenCached(_log, installationId, expiresAt.Value);
+        TokenCached(_log, installationId, expiresAt);
     }
 
     /// <summary>
@@ -96,7 +105,7 @@ internal sealed partial class SystemTokenRecorder
     [LoggerMessage(3101, LogLevel.Debug, "System token cached for installation {InstallationId} until {ExpiresAt}")]
     private static partial void TokenCached(ILogger logger, string installationId, DateTimeOffset expiresAt);
 
-    [LoggerMessage(3102, LogLevel.Warning, "System token for installation {InstallationId} has no usable expiry; not cached")]
+    [LoggerMessage(3102, LogLevel.Information, "System token for installation {InstallationId} has no readable expiry; cached for the fallback lifetime")]
     private static partial void TokenWithoutUsableExpiry(ILogger logger, string installationId);
 }
 
