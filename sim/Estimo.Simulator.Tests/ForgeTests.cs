@@ -272,6 +272,16 @@ public sealed class ForgeTests
     }
 
     [Fact]
+    public async Task BearerTokens_Expire()
+    {
+        await using var sim = await RunningSimulator.StartAsync(new Dictionary<string, string?> { ["Simulator:TokenLifetime"] = "00:00:01" });
+        using var bob = await sim.AsUserAsync(Users.Bob);
+        Assert.Equal(HttpStatusCode.OK, (await bob.GetAsync("/rest/api/3/myself", Ct)).StatusCode);
+        await Task.Delay(1500, Ct);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await bob.GetAsync("/rest/api/3/myself", Ct)).StatusCode);
+    }
+
+    [Fact]
     public async Task AutoInstall_InstallsOnceListening()
     {
         await using var sim = await RunningSimulator.StartAsync(new Dictionary<string, string?> { ["Simulator:AutoInstall"] = "true" });
