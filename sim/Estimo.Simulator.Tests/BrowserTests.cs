@@ -33,6 +33,8 @@ public sealed class BrowserTests
     public async Task RealBridge_GetsContextAndCallsJira_AsThePickedUser_InTwoBrowserContexts()
     {
         RequireBrowser();
+        // CI machines are small and shared: give the page time rather than fail on a slow frame.
+        SetDefaultExpectTimeout(30_000);
         var probe = await NpmFolder.BuildBridgeProbeAsync();
         await using var remote = await FakeRemote.StartAsync();
         await using var sim = await RunningSimulator.StartAsync(new Dictionary<string, string?>

@@ -272,6 +272,31 @@ public sealed class ForgeTests
     }
 
     [Fact]
+    public async Task BearerTokens_Expire()
+    {
+        await using var sim = await RunningSimulator.StartAsync(new Dictionary<string, string?> { ["Simulator:TokenLifetime"] = "00:00:01" });
+        using var bob = await sim.AsUserAsync(Users.Bob);
+        Assert.Equal(HttpStatusCode.OK, (await bob.GetAsync("/rest/api/3/myself", Ct)).StatusCode);
+        await Task.Delay(1500, Ct);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await bob.GetAsync("/rest/api/3/myself", Ct)).StatusCode);
+    }
+
+    [Fact]
+    public async Task AutoInstall_InstallsOnceListening()
+    {
+        await using var sim = await RunningSimulator.StartAsync(new Dictionary<string, string?> { ["Simulator:AutoInstall"] = "true" });
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        JsonObject? state;
+        do
+        {
+            await Task.Delay(100, Ct);
+            state = await sim.Http.GetFromJsonAsync<JsonObject>("/__sim/state", Ct);
+        }
+        while (state!["installed"]!.GetValue<bool>() is false && DateTime.UtcNow < deadline);
+        Assert.StartsWith("ari:cloud:ecosystem::installation/", state["installationId"]!.GetValue<string>(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task InvalidSettings_AreAllReportedAtStart()
     {
         var error = await Assert.ThrowsAsync<Microsoft.Extensions.Options.OptionsValidationException>(() => RunningSimulator.StartAsync(new Dictionary<string, string?>

@@ -207,6 +207,16 @@ public sealed class JiraApiTests(SimulatorFixture fixture) : IClassFixture<Simul
     }
 
     [Fact]
+    public async Task Search_ByGet_TakesQueryParameters()
+    {
+        using var bob = await Sim.AsUserAsync(Users.Bob);
+        var page = await Json(await bob.GetAsync("/rest/api/3/search/jql?jql=" + Uri.EscapeDataString("project = TEAM ORDER BY key DESC") + "&fields=summary&maxResults=2", Ct));
+        Assert.Equal(["TEAM-12", "TEAM-11"], page["issues"]!.AsArray().Select(i => i!["key"]!.GetValue<string>()));
+        Assert.NotNull(page["issues"]![0]!["fields"]!["summary"]);
+        Assert.False(page["isLast"]!.GetValue<bool>());
+    }
+
+    [Fact]
     public async Task Search_DefaultsToIdOnly_AndHidesProjectsTheUserCannotBrowse()
     {
         using var dave = await Sim.AsUserAsync(Users.Dave);

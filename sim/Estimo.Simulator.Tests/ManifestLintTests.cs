@@ -8,7 +8,7 @@ public sealed class ManifestLintTests
     private static async Task<ProcessResult> LintAsync(string manifestPath)
     {
         await NpmFolder.EnsureInstalledAsync(LintFolder);
-        return await Tool.RunAsync("node", ["lint.mjs", manifestPath, "--stub-missing-resources"], LintFolder, TimeSpan.FromMinutes(1));
+        return await Tool.RunAsync("node", ["lint.mjs", manifestPath, "--stub-missing-resources"], LintFolder, TimeSpan.FromMinutes(3));
     }
 
     [Fact]

@@ -24,12 +24,26 @@ public sealed record IssuedToken(string Value, TokenKind Kind, string AccountId,
 public sealed class TokenStore(TimeProvider clock, IOptions<SimulatorOptions> options)
 {
     private readonly ConcurrentDictionary<string, IssuedToken> _tokens = new(StringComparer.Ordinal);
+    private int _issuedSincePurge;
 
     public IssuedToken Issue(TokenKind kind, string accountId, string? installationId = null)
     {
         var value = "sim_" + Base64Url(RandomNumberGenerator.GetBytes(32));
         var token = new IssuedToken(value, kind, accountId, installationId, clock.GetUtcNow() + options.Value.TokenLifetime);
         _tokens[value] = token;
+        // Every page load and remote call mints tokens; drop the expired ones now and then so a
+        // long demo does not grow without bound.
+        if (Interlocked.Increment(ref _issuedSincePurge) % 1000 == 0)
+        {
+            var now = clock.GetUtcNow();
+            foreach (var (key, existing) in _tokens)
+            {
+                if (existing.ExpiresAt <= now)
+                {
+                    _tokens.TryRemove(key, out _);
+                }
+            }
+        }
         return token;
     }
 

@@ -140,21 +140,24 @@ public static class JiraApi
             return JiraErrors.BadRequest($"The permission key '{unknown}' is not valid.");
         }
 
+        // The context is a project (by key or id) or an issue (by key or id), or none at all.
         string? projectKey = null;
         var q = c.Request.Query;
-        if (q["projectKey"].ToString() is { Length: > 0 } pk || q["projectId"].ToString() is { Length: > 0 } pid && (pk = pid) is not null)
+        var projectRef = FirstNonEmpty(q["projectKey"], q["projectId"]);
+        var issueRef = FirstNonEmpty(q["issueKey"], q["issueId"]);
+        if (projectRef is not null)
         {
-            if (site.FindProject(pk) is not { } project || !user.Can(project.Key, ProjectAccess.Browse))
+            if (site.FindProject(projectRef) is not { } project || !user.Can(project.Key, ProjectAccess.Browse))
             {
-                return JiraErrors.NotFound($"No project could be found with key '{pk}'.");
+                return JiraErrors.NotFound($"No project could be found with key '{projectRef}'.");
             }
             projectKey = project.Key;
         }
-        else if (q["issueKey"].ToString() is { Length: > 0 } ik || q["issueId"].ToString() is { Length: > 0 } iid && (ik = iid) is not null)
+        else if (issueRef is not null)
         {
             lock (site.Gate)
             {
-                if (site.FindIssue(ik) is not { } issue || !user.Can(issue.ProjectKey, ProjectAccess.Browse))
+                if (site.FindIssue(issueRef) is not { } issue || !user.Can(issue.ProjectKey, ProjectAccess.Browse))
                 {
                     return JiraErrors.NotFound(JiraErrors.IssueNotFound);
                 }
@@ -185,6 +188,8 @@ public static class JiraApi
         }
         return Results.Json(new JsonObject { ["permissions"] = result });
     }
+
+    private static string? FirstNonEmpty(params string?[] values) => values.FirstOrDefault(v => !string.IsNullOrEmpty(v));
 
     private static async Task<IResult> CheckPermissions(HttpContext c, JiraSite site, IOptions<SimulatorOptions> options)
     {
