@@ -6,6 +6,18 @@ namespace Estimo.Simulator.Tests;
 public sealed class StartupTests
 {
     [Fact]
+    public async Task MissingManifest_DisablesOnlyTheForgeHalf_WithAReadableReason()
+    {
+        await using var sim = await RunningSimulator.StartAsync(new Dictionary<string, string?> { ["Simulator:ManifestPath"] = "/nonexistent/manifest.yml" });
+        using var page = await sim.Http.GetAsync("/jira/software/projects/EST/apps/estimo-project-page", TestContext.Current.CancellationToken);
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, page.StatusCode);
+        Assert.Contains("/nonexistent/manifest.yml", await page.Content.ReadAsStringAsync(TestContext.Current.CancellationToken), StringComparison.Ordinal);
+
+        using var bob = await sim.AsUserAsync(Users.Bob);
+        Assert.Equal(HttpStatusCode.OK, (await bob.GetAsync("/rest/api/3/myself", TestContext.Current.CancellationToken)).StatusCode);
+    }
+
+    [Fact]
     public async Task PortAlreadyTaken_PrintsOneClearLine_AndExitsNonZero()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);

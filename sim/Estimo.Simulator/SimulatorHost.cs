@@ -51,6 +51,21 @@ public static partial class SimulatorHost
     public static WebApplication MapSimulator(this WebApplication app)
     {
         ArgumentNullException.ThrowIfNull(app);
+        // A missing or broken manifest disables the Forge half only; the Jira API keeps working,
+        // and Forge pages say what is wrong instead of failing with a bare 500.
+        app.Use(async (context, next) =>
+        {
+            try
+            {
+                await next(context);
+            }
+            catch (ManifestException e) when (!context.Response.HasStarted)
+            {
+                context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
+                context.Response.ContentType = "text/plain; charset=utf-8";
+                await context.Response.WriteAsync(e.Message, context.RequestAborted);
+            }
+        });
         app.MapJiraApi();
         app.MapForgeHost();
         app.MapSimAdmin();
