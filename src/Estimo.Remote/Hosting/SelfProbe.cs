@@ -4,7 +4,8 @@ using Microsoft.Extensions.Configuration;
 namespace Estimo.Remote.Hosting;
 
 /// <summary>
-/// <c>Estimo.Remote probe</c>: the container health check. The remote serves HTTPS only, so
+/// <c>Estimo.Remote probe [ready]</c>: the container health check (and, with <c>ready</c>,
+/// the demo's wait for readiness). The remote serves HTTPS only, so
 /// the probe asks <c>/health/live</c> over HTTPS on loopback, trusting exactly the certificate
 /// the remote itself serves (pinned by thumbprint), with the same configuration sources.
 /// Exit code 0 when live, 1 otherwise; one line on standard error saying why.
@@ -13,13 +14,15 @@ internal static class SelfProbe
 {
     public const string Verb = "probe";
 
+    private const string ReadyArgument = "ready";
+
     public static async Task<int> RunAsync(string[] args)
     {
         var configuration = new ConfigurationBuilder()
             .SetBasePath(Directory.GetCurrentDirectory())
             .AddJsonFile("appsettings.json", optional: true)
             .AddEnvironmentVariables()
-            .AddCommandLine(args.Skip(1).ToArray())
+            .AddCommandLine(args.Skip(1).Where(a => a != ReadyArgument).ToArray())
             .Build();
         var options = configuration.GetSection(RemoteOptions.SectionName).Get<RemoteOptions>() ?? new RemoteOptions();
         var certificatePath = string.IsNullOrWhiteSpace(options.CertificatePath) ? options.SelfSignedCertificatePath : options.CertificatePath;
@@ -34,13 +37,14 @@ internal static class SelfProbe
                 SslOptions = { RemoteCertificateValidationCallback = (_, presented, _, _) => presented is not null && presented.GetCertHashString() == thumbprint },
             };
             using var http = new HttpClient(handler) { Timeout = TimeSpan.FromSeconds(4) };
-            using var response = await http.GetAsync(new Uri($"https://127.0.0.1:{options.Port}/health/live"));
+            var path = args.Contains(ReadyArgument) ? "/health/ready" : "/health/live";
+            using var response = await http.GetAsync(new Uri($"https://127.0.0.1:{options.Port}{path}"));
             if (response.IsSuccessStatusCode)
             {
                 return 0;
             }
 
-            await Console.Error.WriteLineAsync($"probe: /health/live answered {(int)response.StatusCode}");
+            await Console.Error.WriteLineAsync($"probe: {path} answered {(int)response.StatusCode}");
             return 1;
         }
         catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException or IOException or System.Security.Cryptography.CryptographicException)
