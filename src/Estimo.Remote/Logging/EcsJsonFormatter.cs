@@ -5,6 +5,7 @@ using System.Text;
 using System.Text.Json;
 using Serilog.Events;
 using Serilog.Formatting;
+using Serilog.Parsing;
 
 namespace Estimo.Remote.Logging;
 
@@ -55,7 +56,7 @@ public sealed class EcsJsonFormatter : ITextFormatter
         json.WriteStartObject();
         json.WriteString("@timestamp", logEvent.Timestamp.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture));
         json.WriteString("log.level", LevelName(logEvent.Level));
-        json.WriteString("message", LogScrubber.Scrub(logEvent.RenderMessage(CultureInfo.InvariantCulture)));
+        json.WriteString("message", LogScrubber.Scrub(RenderMessage(logEvent)));
         json.WriteString("ecs.version", EcsVersion);
 
         json.WriteStartObject("service");
@@ -246,6 +247,27 @@ public sealed class EcsJsonFormatter : ITextFormatter
                 json.WriteStringValue(LogScrubber.Scrub(value.ToString()));
                 break;
         }
+    }
+
+    /// <summary>Renders the message with string values as they are (Serilog's default quotes them).</summary>
+    private static string RenderMessage(LogEvent logEvent)
+    {
+        using var text = new StringWriter(CultureInfo.InvariantCulture);
+        foreach (var token in logEvent.MessageTemplate.Tokens)
+        {
+            if (token is PropertyToken property
+                && logEvent.Properties.TryGetValue(property.PropertyName, out var value)
+                && value is ScalarValue { Value: string raw })
+            {
+                text.Write(raw);
+            }
+            else
+            {
+                token.Render(logEvent.Properties, text, CultureInfo.InvariantCulture);
+            }
+        }
+
+        return text.ToString();
     }
 
     private static string ScalarText(LogEventPropertyValue value) =>
