@@ -31,6 +31,8 @@ public static class EstimoRemoteApp
         builder.Services.AddEstimoStorage(builder.Configuration);
         builder.Services.AddForgeInvocationTokenAuthentication(builder.Configuration);
         builder.Services.AddEstimoHealthChecks();
+        builder.Services.AddOptions<ResidencyOptions>().BindConfiguration(ResidencyOptions.SectionName).ValidateOnStart();
+        builder.Services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<ResidencyOptions>, ResidencyOptionsValidator>();
         builder.Services.AddSingleton<SystemTokenRecorder>();
         builder.Services.ConfigureHttpJsonOptions(json =>
         {

@@ -47,4 +47,44 @@ public sealed class ConfigurationTests
         Assert.Contains("Storage:ConnectionString", stderr, StringComparison.Ordinal);
         Assert.DoesNotContain("   at ", stderr, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task DataOutsideTheAllowedRegions_StopsStartUp_NamingEachResource()
+    {
+        var (exitCode, stderr) = await RunRemoteAsync(
+            "--Forge:AppId=6f1d2c8e-4b7a-4f3e-9a51-2d8c0e7b9f14",
+            "--Storage:Provider=PostgreSql",
+            "--Storage:Host=estimo.abc123.us-east-1.rds.amazonaws.com",
+            "--Storage:Database=estimo",
+            "--Storage:Username=app",
+            "--Security:Kms:KeyArn=arn:aws:kms:eu-west-1:123456789012:key/abc",
+            "--Backup:S3:Region=ap-southeast-2",
+            "--Logs:Console=false");
+
+        Assert.Equal(2, exitCode);
+        Assert.Contains("us-east-1", stderr, StringComparison.Ordinal);
+        Assert.Contains("Security:Kms:KeyArn", stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("Backup:S3:Region", stderr, StringComparison.Ordinal);
+    }
+
+    private static async Task<(int ExitCode, string Stderr)> RunRemoteAsync(params string[] args)
+    {
+        var root = Path.Combine(Path.GetTempPath(), "estimo-config-tests", Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(root);
+        var start = new ProcessStartInfo("dotnet") { WorkingDirectory = root, RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
+        start.ArgumentList.Add("exec");
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Estimo.Remote.dll"));
+        foreach (var arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        using var process = Process.Start(start)!;
+        var stderr = process.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken);
+        _ = process.StandardOutput.ReadToEndAsync(TestContext.Current.CancellationToken);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+        timeout.CancelAfter(TimeSpan.FromSeconds(60));
+        await process.WaitForExitAsync(timeout.Token);
+        return (process.ExitCode, await stderr);
+    }
 }
