@@ -148,7 +148,7 @@ public sealed class HostTests : IAsyncLifetime
         }
 
         // The request log names the route template, not the raw URL with its query.
-        Assert.Contains("/api/me", log, StringComparison.Ordinal);
+        Assert.True(log.Contains("/api/me", StringComparison.Ordinal), "no request log line for /api/me; log was:\n" + log);
         Assert.DoesNotContain("token=", log, StringComparison.Ordinal);
         foreach (var line in _host.Log.Lines)
         {

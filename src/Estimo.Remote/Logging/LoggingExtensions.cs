@@ -48,7 +48,7 @@ internal static class LoggingExtensions
                     fileSizeLimitBytes: 100 * 1024 * 1024,
                     rollOnFileSizeLimit: true));
             }
-        });
+        }, preserveStaticLogger: true); // each host owns its logger; never the process-wide Log.Logger
         return builder;
     }
 
