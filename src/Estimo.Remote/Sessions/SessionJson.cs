@@ -33,6 +33,8 @@ internal static class SessionJson
         json["boardId"] = stored.Scope.BoardId;
         json["estimationFieldId"] = stored.Scope.EstimationFieldId;
         json["sourceKind"] = JsonNamingPolicy.CamelCase.ConvertName(stored.Scope.SourceKind.ToString());
+        json["timerSeconds"] = stored.Session.Settings.DefaultTimerDuration is { } timer ? (int)timer.TotalSeconds : null;
+        json["autoReveal"] = stored.Session.Settings.AutoReveal;
 
         var hidden = stored.HiddenIssues.TryGetValue(viewerAccountId, out var ids) ? ids : [];
         var hiddenCount = 0;
