@@ -110,6 +110,20 @@ public sealed class BrowserTests
         await Expect(page2.Locator("#project-key")).ToHaveTextAsync("TEAM");
         await Expect(page2.Locator("#module-key")).ToHaveTextAsync("estimo-project-page");
         await Expect(page2.Locator("#display-name")).ToHaveTextAsync("Bob Baker");
+        await Expect(page2.Locator("#history-path")).ToHaveTextAsync("/");
+
+        // router.getUrl gives a deep link; opening it starts the app's history at that path, and a
+        // push from the app shows in the host URL.
+        await page2.GetByRole(AriaRole.Button, new() { Name = "Get URL" }).ClickAsync();
+        var deepLink = $"{sim.BaseUrl}/jira/software/projects/TEAM/apps/estimo-project-page/session/abc";
+        await Expect(page2.Locator("#url-result")).ToHaveTextAsync(deepLink);
+        await bob.GotoAsync(deepLink);
+        await Expect(page2.Locator("#history-path")).ToHaveTextAsync("/session/abc");
+        await page2.GetByRole(AriaRole.Button, new() { Name = "Push path" }).ClickAsync();
+        await Expect(page2.Locator("#history-path")).ToHaveTextAsync("/session/pushed");
+        await Expect(bob).ToHaveURLAsync($"{sim.BaseUrl}/jira/software/projects/TEAM/apps/estimo-project-page/session/pushed");
+        await bob.GoBackAsync();
+        await Expect(page2.Locator("#history-path")).ToHaveTextAsync("/session/abc");
 
         Assert.Empty(cspViolations);
     }

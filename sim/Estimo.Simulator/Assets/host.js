@@ -159,7 +159,30 @@
       }
       return Promise.resolve(true);
     },
-    historyChanged: function () { return Promise.resolve(undefined); },
+    getUrl: function (frame, p) {
+      return post('/__sim/bridge/url', p || {}).then(function (answer) { return answer.url; });
+    },
+    // The app's history lives in the host URL after the module route (project pages only).
+    historyLocation: function (frame) {
+      return Promise.resolve(frame.dataset.historyBase ? (frame.dataset.appPath || '/') : '/');
+    },
+    historyChanged: function (frame, p) {
+      var base = frame.dataset.historyBase;
+      if (base && p) {
+        var path = (p.pathname || '/') + (p.search || '') + (p.hash || '');
+        var url = base + (path === '/' ? '' : (path.charAt(0) === '/' ? path : '/' + path));
+        if (p.action === 'REPLACE') {
+          window.history.replaceState(null, '', url);
+        } else {
+          window.history.pushState(null, '', url);
+        }
+      }
+      return Promise.resolve(undefined);
+    },
+    historyGo: function (frame, p) {
+      window.history.go((p && p.delta) || 0);
+      return Promise.resolve(undefined);
+    },
     emit: function (frame, p) {
       frames.forEach(function (f) {
         f.contentWindow.postMessage({ type: 'estimo-sim:event', event: p.event, payload: p.payload }, window.location.origin);
@@ -182,6 +205,17 @@
     initFeatureFlags: function () { return Promise.resolve({}); },
     isRovoEnabled: function () { return Promise.resolve(false); }
   };
+
+  // Back/forward on the host page: tell the project page app its new path.
+  window.addEventListener('popstate', function () {
+    frames.forEach(function (f) {
+      var base = f.dataset.historyBase;
+      if (base && window.location.pathname.indexOf(base) === 0) {
+        var path = window.location.pathname.slice(base.length) || '/';
+        f.contentWindow.postMessage({ type: 'estimo-sim:history', path: path + window.location.search + window.location.hash }, window.location.origin);
+      }
+    });
+  });
 
   window.addEventListener('message', function (event) {
     var data = event.data;

@@ -32,7 +32,9 @@ public static partial class HostEndpoints
     {
         ArgumentNullException.ThrowIfNull(app);
         app.MapGet("/", Home);
-        app.MapGet("/jira/software/projects/{projectKey}/apps/{moduleKey}", ProjectPage);
+        // The catch-all carries the app's own path (view.createHistory) after the module route, so
+        // a deep link such as …/apps/estimo-project-page/session/abc opens the app at /session/abc.
+        app.MapGet("/jira/software/projects/{projectKey}/apps/{moduleKey}/{**appPath}", ProjectPage);
         app.MapGet("/projects/{projectKey}/issues", IssueList);
         app.MapGet("/browse/{issueKey}", IssuePage);
         app.MapPost("/__sim/login", LoginAsync);
@@ -55,6 +57,7 @@ public static partial class HostEndpoints
         bridge.MapPost("/context", ContextAsync);
         bridge.MapPost("/invoke", InvokeAsync);
         bridge.MapPost("/remote-token", RemoteTokenAsync);
+        bridge.MapPost("/url", UrlAsync);
     }
 
     /// <summary>The signed-in user of this browser (a cookie set by the user picker); Alice when none.</summary>
@@ -112,7 +115,11 @@ public static partial class HostEndpoints
     private static string NotInstalled() =>
         "<p class=\"sim-error\">Estimo is not installed on this site. Install it with <code>POST /__sim/install</code>.</p>\n";
 
-    private static IResult ProjectPage(HttpContext c, JiraSite site, ManifestProvider manifest, AppInstallation installation, string projectKey, string moduleKey)
+    /// <summary>The host route of a project page module; the app's history path follows it.</summary>
+    public static string ProjectPageRoute(string projectKey, string moduleKey) =>
+        $"/jira/software/projects/{Uri.EscapeDataString(projectKey)}/apps/{Uri.EscapeDataString(moduleKey)}";
+
+    private static IResult ProjectPage(HttpContext c, JiraSite site, ManifestProvider manifest, AppInstallation installation, string projectKey, string moduleKey, string? appPath)
     {
         var user = CurrentUser(c, site);
         var project = site.FindProject(projectKey);
@@ -128,9 +135,12 @@ public static partial class HostEndpoints
             return HtmlPage(c, manifest, Render(c, site, manifest, "App not found", "<h1>App not found</h1>\n"), 404);
         }
         var main = $"<h1>{HostPages.Encode(project.Name)}</h1>\n" +
-            (installation.InstallationId is null ? NotInstalled() : HostPages.Frame(module, project.Key, null));
+            (installation.InstallationId is null ? NotInstalled() : HostPages.Frame(module, project.Key, null, AppPath(appPath, c.Request.QueryString), ProjectPageRoute(project.Key, module.Key)));
         return HtmlPage(c, manifest, Render(c, site, manifest, $"{module.Title} - {project.Name}", main));
     }
+
+    /// <summary>The app's initial history location from the host URL: "/" plus the suffix after the module route, and the query.</summary>
+    private static string AppPath(string? suffix, QueryString query) => "/" + (suffix ?? "").TrimStart('/') + query.Value;
 
     private static IResult IssueList(HttpContext c, JiraSite site, ManifestProvider manifest, string projectKey)
     {
@@ -433,6 +443,40 @@ public static partial class HostEndpoints
         {
             return Results.Json(new { message = e.Message }, statusCode: StatusCodes.Status404NotFound);
         }
+    }
+
+    private sealed record UrlRequest(string? Target, string? ModuleKey, string? ProjectKey, string? Path);
+
+    /// <summary>
+    /// <c>router.getUrl(location)</c>: an absolute URL of the simulator's page for a
+    /// <c>target: 'module'</c> location. For a project page the app's <c>path</c> follows the
+    /// module route, which the page hands to the app as its initial history location.
+    /// </summary>
+    private static async Task<IResult> UrlAsync(HttpContext c, JiraSite site, ManifestProvider manifest, SiteUrls urls)
+    {
+        var request = await c.Request.ReadFromJsonAsync<UrlRequest>(JsonOptions, c.RequestAborted);
+        if (request?.Target != "module")
+        {
+            return Results.Json(new { message = $"The simulator builds URLs for target 'module' only, not '{request?.Target}'." }, statusCode: StatusCodes.Status400BadRequest);
+        }
+        var module = request.ModuleKey is { } key ? manifest.Get().FindUiModule(key) : null;
+        if (module?.Type != "jira:projectPage")
+        {
+            return Results.Json(new { message = $"'{request.ModuleKey}' is not a jira:projectPage module of the app." }, statusCode: StatusCodes.Status404NotFound);
+        }
+        if (request.ProjectKey is not { } projectKey || site.FindProject(projectKey) is not { } project)
+        {
+            return Results.Json(new { message = $"No project could be found with key '{request.ProjectKey}'." }, statusCode: StatusCodes.Status404NotFound);
+        }
+        var path = string.IsNullOrEmpty(request.Path) ? "/" : request.Path;
+        if (!path.StartsWith('/') || path.StartsWith("//", StringComparison.Ordinal) || path.Contains('\\', StringComparison.Ordinal) || path.Any(char.IsControl))
+        {
+            return Results.Json(new { message = "The path must start with a single '/'." }, statusCode: StatusCodes.Status400BadRequest);
+        }
+        var url = urls.BaseUrl + ProjectPageRoute(project.Key, module.Key) + (path == "/" ? "" : path);
+        return Uri.TryCreate(url, UriKind.Absolute, out var parsed)
+            ? Results.Json(new { url = parsed.AbsoluteUri })
+            : Results.Json(new { message = "The path does not make a valid URL." }, statusCode: StatusCodes.Status400BadRequest);
     }
 
     private static readonly JsonSerializerOptions JsonOptions = new(JsonSerializerDefaults.Web);
