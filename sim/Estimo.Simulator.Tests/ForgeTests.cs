@@ -281,6 +281,104 @@ public sealed class ForgeTests
         Assert.Equal(HttpStatusCode.Unauthorized, (await bob.GetAsync("/rest/api/3/myself", Ct)).StatusCode);
     }
 
+    private static JsonObject JwtPayload(string token)
+    {
+        var parts = token.Split('.');
+        Assert.Equal(3, parts.Length);
+        var header = JsonNode.Parse(Base64UrlDecode(parts[0]))!;
+        Assert.Equal("RS256", header["alg"]!.GetValue<string>());
+        return JsonNode.Parse(Base64UrlDecode(parts[1]))!.AsObject();
+    }
+
+    private static byte[] Base64UrlDecode(string s) =>
+        Convert.FromBase64String(s.Replace('-', '+').Replace('_', '/').PadRight(s.Length + ((4 - (s.Length % 4)) % 4), '='));
+
+    [Fact]
+    public async Task AppTokens_AreJwtsWithTheRealExpiry_AcceptedUntilUninstall_AndRefusedWhenTampered()
+    {
+        await using var remote = await FakeRemote.StartAsync();
+        await using var sim = await RunningSimulator.StartAsync(RemoteSettings(remote));
+        remote.JiraBase = $"{sim.BaseUrl}/ex/jira/{Jira.SeedData.CloudId}";
+        var before = DateTimeOffset.UtcNow;
+        await sim.PostAdminAsync("/__sim/install");
+        using (var invoke = new HttpRequestMessage(HttpMethod.Post, "/__sim/bridge/invoke"))
+        {
+            invoke.Headers.Add("X-Estimo-Sim", "1");
+            invoke.Headers.Add("Cookie", $"estimo_sim_user={Users.Bob}");
+            invoke.Content = JsonContent.Create(new { location = new { moduleKey = "estimo-issue-panel", issueKey = "EST-1" }, path = "/api/me", method = "POST", body = new { } });
+            using var response = await sim.Http.SendAsync(invoke, Ct);
+            response.EnsureSuccessStatusCode();
+        }
+        var after = DateTimeOffset.UtcNow;
+
+        var lifecycle = remote.Calls.Single(c => c.Path == "/forge/lifecycle");
+        var uiCall = remote.Calls.Single(c => c.Path == "/api/me");
+        var system = lifecycle.Headers["x-forge-oauth-system"];
+        var user = uiCall.Headers["x-forge-oauth-user"];
+        var systemClaims = JwtPayload(system);
+        var userClaims = JwtPayload(user);
+        Assert.Equal(Jira.SeedData.AppUserId, systemClaims["sub"]!.GetValue<string>());
+        Assert.Equal(Users.Bob, userClaims["sub"]!.GetValue<string>());
+        Assert.NotEqual(systemClaims["jti"]!.GetValue<string>(), userClaims["jti"]!.GetValue<string>());
+        foreach (var claims in new[] { systemClaims, userClaims })
+        {
+            // TokenLifetime defaults to one hour; exp is rounded up to a whole second.
+            var exp = DateTimeOffset.FromUnixTimeSeconds(claims["exp"]!.GetValue<long>());
+            var iat = DateTimeOffset.FromUnixTimeSeconds(claims["iat"]!.GetValue<long>());
+            Assert.InRange(exp, before.AddHours(1).AddSeconds(-1), after.AddHours(1).AddSeconds(1));
+            Assert.InRange(iat, before.AddSeconds(-1), after.AddSeconds(1));
+        }
+
+        // /__sim/tokens reports the same expiry as the token's exp.
+        using (var minted = await sim.Http.PostAsJsonAsync("/__sim/tokens", new { kind = "app-system" }, Ct))
+        {
+            var json = (await minted.Content.ReadFromJsonAsync<JsonObject>(Ct))!;
+            Assert.Equal(json["expiresAt"]!.GetValue<DateTimeOffset>().ToUnixTimeSeconds(), JwtPayload(json["token"]!.GetValue<string>())["exp"]!.GetValue<long>());
+        }
+
+        var myself = remote.JiraBase + "/rest/api/3/myself";
+        async Task<HttpStatusCode> CallJiraAsync(string token)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, myself);
+            request.Headers.Authorization = new("Bearer", token);
+            using var response = await sim.Http.SendAsync(request, Ct);
+            return response.StatusCode;
+        }
+        Assert.Equal(HttpStatusCode.OK, await CallJiraAsync(system));
+        Assert.Equal(HttpStatusCode.OK, await CallJiraAsync(user));
+
+        // A token whose payload was changed (a later exp) is not one the simulator issued.
+        var parts = system.Split('.');
+        systemClaims["exp"] = systemClaims["exp"]!.GetValue<long>() + 3600;
+        var tampered = parts[0] + "." + Convert.ToBase64String(Encoding.UTF8.GetBytes(systemClaims.ToJsonString())).TrimEnd('=').Replace('+', '-').Replace('/', '_') + "." + parts[2];
+        Assert.Equal(HttpStatusCode.Unauthorized, await CallJiraAsync(tampered));
+
+        await sim.PostAdminAsync("/__sim/uninstall");
+        Assert.Equal(HttpStatusCode.Unauthorized, await CallJiraAsync(system));
+        Assert.Equal(HttpStatusCode.Unauthorized, await CallJiraAsync(user));
+    }
+
+    [Fact]
+    public async Task AppTokens_Expire_AtTheirExp()
+    {
+        await using var sim = await RunningSimulator.StartAsync(new Dictionary<string, string?> { ["Simulator:TokenLifetime"] = "00:00:01" });
+        await sim.PostAdminAsync("/__sim/install");
+        var token = await sim.TokenAsync(Users.Bob, "app-user");
+        var exp = DateTimeOffset.FromUnixTimeSeconds(JwtPayload(token)["exp"]!.GetValue<long>());
+        using var app = new HttpClient { BaseAddress = new Uri(sim.BaseUrl) };
+        app.DefaultRequestHeaders.Authorization = new("Bearer", token);
+        if (exp > DateTimeOffset.UtcNow.AddMilliseconds(200))
+        {
+            Assert.Equal(HttpStatusCode.OK, (await app.GetAsync("/rest/api/3/myself", Ct)).StatusCode);
+        }
+        var wait = exp - DateTimeOffset.UtcNow + TimeSpan.FromMilliseconds(200);
+        if (wait > TimeSpan.Zero)
+        {
+            await Task.Delay(wait, Ct);
+        }
+        Assert.Equal(HttpStatusCode.Unauthorized, (await app.GetAsync("/rest/api/3/myself", Ct)).StatusCode);
+    }
+
     [Fact]
     public async Task AutoInstall_InstallsOnceListening()
     {
