@@ -127,4 +127,33 @@ public sealed class BrowserTests
 
         Assert.Empty(cspViolations);
     }
+
+    [Fact]
+    public async Task RelayDirectCalls_LetsABrowserThatDistrustsTheRemotesCertificate_ReachIt()
+    {
+        RequireBrowser();
+        SetDefaultExpectTimeout(30_000);
+        var probe = await NpmFolder.BuildBridgeProbeAsync();
+        await using var remote = await FakeRemote.StartAsync();
+        await using var sim = await RunningSimulator.StartAsync(new Dictionary<string, string?>
+        {
+            ["Simulator:ResourceRoots:estimo-ui"] = probe,
+            ["Simulator:Remote:BaseUrl"] = remote.BaseUrl,
+            ["Simulator:Remote:TrustCertificateThumbprint"] = remote.Thumbprint,
+            ["Simulator:Remote:RelayDirectCalls"] = "true",
+        });
+        await sim.PostAdminAsync("/__sim/install");
+
+        using var playwright = await Playwright.CreateAsync();
+        await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions { ExecutablePath = Chromium, Headless = true, Args = ChromiumArgs });
+        // Certificate errors are NOT ignored here, as in a person's browser: only the relay gets through.
+        await using var context = await browser.NewContextAsync();
+        var page = await context.NewPageAsync();
+        await page.GotoAsync(sim.BaseUrl + "/browse/EST-1");
+        var panel = page.FrameLocator("iframe[title='Estimation']");
+        await Expect(panel.Locator("#myself-status")).ToHaveTextAsync("200");
+        await panel.GetByRole(AriaRole.Button, new() { Name = "Request remote" }).ClickAsync();
+        await Expect(panel.Locator("#request-result")).ToHaveTextAsync("200 fit=True oauth=False");
+        Assert.Contains(remote.Calls, c => c.Path == "/api/ping" && c.Headers.GetValueOrDefault("origin") == sim.BaseUrl);
+    }
 }

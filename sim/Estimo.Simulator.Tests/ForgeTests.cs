@@ -379,6 +379,89 @@ public sealed class ForgeTests
         Assert.Equal(HttpStatusCode.Unauthorized, (await app.GetAsync("/rest/api/3/myself", Ct)).StatusCode);
     }
 
+    private static async Task<HttpResponseMessage> BridgeAsync(RunningSimulator sim, string path, object body)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = JsonContent.Create(body) };
+        request.Headers.Add("X-Estimo-Sim", "1");
+        request.Headers.Add("Cookie", $"estimo_sim_user={Users.Bob}");
+        return await sim.Http.SendAsync(request, Ct);
+    }
+
+    private static readonly object PanelLocation = new { moduleKey = "estimo-issue-panel", issueKey = "EST-1" };
+
+    [Fact]
+    public async Task Relay_On_SendsRequestRemoteThroughTheSimulator_WithAFitOnly_AndThePagesOrigin()
+    {
+        await using var remote = await FakeRemote.StartAsync();
+        var settings = RemoteSettings(remote);
+        settings["Simulator:Remote:RelayDirectCalls"] = "true";
+        await using var sim = await RunningSimulator.StartAsync(settings);
+        await sim.PostAdminAsync("/__sim/install");
+
+        using (var grant = await BridgeAsync(sim, "/__sim/bridge/remote-token", new { location = PanelLocation, remoteKey = "estimo-remote" }))
+        {
+            Assert.True((await grant.Content.ReadFromJsonAsync<JsonObject>(Ct))!["relay"]!.GetValue<bool>());
+        }
+
+        using var ping = await BridgeAsync(sim, "/__sim/bridge/relay", new
+        {
+            location = PanelLocation, remoteKey = "estimo-remote", path = "/api/ping", method = "GET",
+            headers = new[] { new[] { "accept", "application/json" } }, body = (string?)null,
+        });
+        ping.EnsureSuccessStatusCode();
+        var answer = (await ping.Content.ReadFromJsonAsync<JsonObject>(Ct))!;
+        Assert.Equal(200, answer["status"]!.GetValue<int>());
+        Assert.Equal("fit=True oauth=False", answer["body"]!.GetValue<string>());
+        Assert.IsType<JsonObject>(answer["headers"]);
+
+        // The browser's part is played too: a preflight, then the call with the page's Origin.
+        var preflight = remote.Preflights.Single(c => c.Path == "/api/ping");
+        Assert.Equal("GET", preflight.Headers["access-control-request-method"]);
+        Assert.Equal("authorization", preflight.Headers["access-control-request-headers"]);
+        var call = remote.Calls.Single(c => c.Path == "/api/ping");
+        Assert.Equal(sim.BaseUrl, call.Headers["origin"]);
+        Assert.Equal("application/json", call.Headers["accept"]);
+        var claims = await ValidateFitAsync(sim, call.Headers["authorization"]["Bearer ".Length..]);
+        Assert.Equal(Users.Bob, claims["principal"]!.GetValue<string>());
+
+        using var post = await BridgeAsync(sim, "/__sim/bridge/relay", new
+        {
+            location = PanelLocation, remoteKey = "estimo-remote", path = "/api/echo?x=1", method = "POST",
+            headers = new[] { new[] { "content-type", "application/json" } }, body = "{\"hello\":\"relay\"}",
+        });
+        post.EnsureSuccessStatusCode();
+        var posted = remote.Calls.Single(c => c.Path == "/api/echo");
+        Assert.Equal("POST", posted.Method);
+        Assert.Equal("{\"hello\":\"relay\"}", posted.Body);
+        Assert.StartsWith("application/json", posted.Headers["content-type"], StringComparison.Ordinal);
+        Assert.False(posted.Headers.ContainsKey("x-forge-oauth-user") || posted.Headers.ContainsKey("x-forge-oauth-system"));
+
+        // What the remote's CORS would not let a browser send is refused, as the browser would.
+        using var refused = await BridgeAsync(sim, "/__sim/bridge/relay", new
+        {
+            location = PanelLocation, remoteKey = "estimo-remote", path = "/api/ping", method = "GET",
+            headers = new[] { new[] { "x-not-allowed", "1" } }, body = (string?)null,
+        });
+        Assert.Equal(HttpStatusCode.BadGateway, refused.StatusCode);
+        Assert.Contains("CORS", await refused.Content.ReadAsStringAsync(Ct), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Relay_Off_ByDefault_TheBrowserCallsTheRemoteDirectly()
+    {
+        await using var sim = await RunningSimulator.StartAsync();
+        await sim.PostAdminAsync("/__sim/install");
+        using (var grant = await BridgeAsync(sim, "/__sim/bridge/remote-token", new { location = PanelLocation, remoteKey = "estimo-remote" }))
+        {
+            var json = (await grant.Content.ReadFromJsonAsync<JsonObject>(Ct))!;
+            Assert.False(json["relay"]!.GetValue<bool>());
+            Assert.NotNull(json["token"]);
+            Assert.Equal("https://127.0.0.1:1", json["baseUrl"]!.GetValue<string>());
+        }
+        using var relay = await BridgeAsync(sim, "/__sim/bridge/relay", new { location = PanelLocation, remoteKey = "estimo-remote", path = "/api/ping", method = "GET" });
+        Assert.Equal(HttpStatusCode.NotFound, relay.StatusCode);
+    }
+
     [Fact]
     public async Task AutoInstall_InstallsOnceListening()
     {

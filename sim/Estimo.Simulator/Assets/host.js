@@ -124,6 +124,20 @@
       var init = (p && p.fetchRequestInit) || {};
       var method = (init.method || 'GET').toUpperCase();
       return post('/__sim/bridge/remote-token', { location: locationOf(frame), remoteKey: p && p.remoteKey }).then(function (grant) {
+        if (grant.relay) {
+          // Simulator:Remote:RelayDirectCalls — the simulator makes the call (its certificate
+          // rules, a fresh FIT, the same CORS checks) and answers in the bridge's shape.
+          var pairs = [];
+          requestHeaders(init).forEach(function (value, key) { pairs.push([key, value]); });
+          return post('/__sim/bridge/relay', {
+            location: locationOf(frame),
+            remoteKey: p && p.remoteKey,
+            path: init.path || '/',
+            method: method,
+            headers: pairs,
+            body: method === 'GET' || method === 'HEAD' || init.body === undefined || init.body === null ? null : String(init.body)
+          });
+        }
         var headers = requestHeaders(init);
         headers.set('authorization', 'Bearer ' + grant.token);
         return fetch(grant.baseUrl + (init.path || '/'), {
@@ -132,8 +146,8 @@
           body: method === 'GET' || method === 'HEAD' ? undefined : init.body,
           credentials: 'omit',
           mode: 'cors'
-        });
-      }).then(toFetchResponse);
+        }).then(toFetchResponse);
+      });
     },
     enableTheming: function () { return Promise.resolve(undefined); },
     navigate: function (frame, p) {
