@@ -124,6 +124,12 @@ public sealed class BrowserTests
         await Expect(bob).ToHaveURLAsync($"{sim.BaseUrl}/jira/software/projects/TEAM/apps/estimo-project-page/session/pushed");
         await bob.GoBackAsync();
         await Expect(page2.Locator("#history-path")).ToHaveTextAsync("/session/abc");
+        await bob.GoForwardAsync();
+        await Expect(page2.Locator("#history-path")).ToHaveTextAsync("/session/pushed");
+        // Switching user reloads the page and keeps the app where it is (not at the URL first loaded).
+        await bob.GetByLabel("Signed in as").SelectOptionAsync(Users.Alice);
+        await Expect(page2.Locator("#display-name")).ToHaveTextAsync("Alice Adams");
+        await Expect(page2.Locator("#history-path")).ToHaveTextAsync("/session/pushed");
 
         Assert.Empty(cspViolations);
     }

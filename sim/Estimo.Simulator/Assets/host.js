@@ -190,6 +190,7 @@
         } else {
           window.history.pushState(null, '', url);
         }
+        keepReturnUrl();
       }
       return Promise.resolve(undefined);
     },
@@ -220,8 +221,17 @@
     isRovoEnabled: function () { return Promise.resolve(false); }
   };
 
+  // Switching user reloads the page at the picker's returnUrl: keep it on the app's current path.
+  function keepReturnUrl() {
+    var returnUrl = picker && picker.form && picker.form.elements.namedItem('returnUrl');
+    if (returnUrl) {
+      returnUrl.value = window.location.pathname + window.location.search;
+    }
+  }
+
   // Back/forward on the host page: tell the project page app its new path.
   window.addEventListener('popstate', function () {
+    keepReturnUrl();
     frames.forEach(function (f) {
       var base = f.dataset.historyBase;
       if (base && window.location.pathname.indexOf(base) === 0) {
