@@ -110,7 +110,56 @@ public sealed class BrowserTests
         await Expect(page2.Locator("#project-key")).ToHaveTextAsync("TEAM");
         await Expect(page2.Locator("#module-key")).ToHaveTextAsync("estimo-project-page");
         await Expect(page2.Locator("#display-name")).ToHaveTextAsync("Bob Baker");
+        await Expect(page2.Locator("#history-path")).ToHaveTextAsync("/");
+
+        // router.getUrl gives a deep link; opening it starts the app's history at that path, and a
+        // push from the app shows in the host URL.
+        await page2.GetByRole(AriaRole.Button, new() { Name = "Get URL" }).ClickAsync();
+        var deepLink = $"{sim.BaseUrl}/jira/software/projects/TEAM/apps/estimo-project-page/session/abc";
+        await Expect(page2.Locator("#url-result")).ToHaveTextAsync(deepLink);
+        await bob.GotoAsync(deepLink);
+        await Expect(page2.Locator("#history-path")).ToHaveTextAsync("/session/abc");
+        await page2.GetByRole(AriaRole.Button, new() { Name = "Push path" }).ClickAsync();
+        await Expect(page2.Locator("#history-path")).ToHaveTextAsync("/session/pushed");
+        await Expect(bob).ToHaveURLAsync($"{sim.BaseUrl}/jira/software/projects/TEAM/apps/estimo-project-page/session/pushed");
+        await bob.GoBackAsync();
+        await Expect(page2.Locator("#history-path")).ToHaveTextAsync("/session/abc");
+        await bob.GoForwardAsync();
+        await Expect(page2.Locator("#history-path")).ToHaveTextAsync("/session/pushed");
+        // Switching user reloads the page and keeps the app where it is (not at the URL first loaded).
+        await bob.GetByLabel("Signed in as").SelectOptionAsync(Users.Alice);
+        await Expect(page2.Locator("#display-name")).ToHaveTextAsync("Alice Adams");
+        await Expect(page2.Locator("#history-path")).ToHaveTextAsync("/session/pushed");
 
         Assert.Empty(cspViolations);
+    }
+
+    [Fact]
+    public async Task RelayDirectCalls_LetsABrowserThatDistrustsTheRemotesCertificate_ReachIt()
+    {
+        RequireBrowser();
+        SetDefaultExpectTimeout(30_000);
+        var probe = await NpmFolder.BuildBridgeProbeAsync();
+        await using var remote = await FakeRemote.StartAsync();
+        await using var sim = await RunningSimulator.StartAsync(new Dictionary<string, string?>
+        {
+            ["Simulator:ResourceRoots:estimo-ui"] = probe,
+            ["Simulator:Remote:BaseUrl"] = remote.BaseUrl,
+            ["Simulator:Remote:TrustCertificateThumbprint"] = remote.Thumbprint,
+            ["Simulator:Remote:RelayDirectCalls"] = "true",
+        });
+        await sim.PostAdminAsync("/__sim/install");
+
+        using var playwright = await Playwright.CreateAsync();
+        await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions { ExecutablePath = Chromium, Headless = true, Args = ChromiumArgs });
+        // Certificate errors are NOT ignored here, as in a person's browser: only the relay gets through.
+        await using var context = await browser.NewContextAsync();
+        var page = await context.NewPageAsync();
+        await page.GotoAsync(sim.BaseUrl + "/browse/EST-1");
+        var panel = page.FrameLocator("iframe[title='Estimation']");
+        await Expect(panel.Locator("#myself-status")).ToHaveTextAsync("200");
+        await panel.GetByRole(AriaRole.Button, new() { Name = "Request remote" }).ClickAsync();
+        await Expect(panel.Locator("#request-result")).ToHaveTextAsync("200 fit=True oauth=False");
+        Assert.Contains(remote.Calls, c => c.Path == "/api/ping" && c.Headers.GetValueOrDefault("origin") == sim.BaseUrl);
     }
 }

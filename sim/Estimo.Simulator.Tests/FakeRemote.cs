@@ -39,6 +39,9 @@ public sealed class FakeRemote : IAsyncDisposable
 
     public ConcurrentQueue<ReceivedCall> Calls { get; } = new();
 
+    /// <summary>CORS preflights (OPTIONS with an Origin), kept apart from <see cref="Calls"/>.</summary>
+    public ConcurrentQueue<ReceivedCall> Preflights { get; } = new();
+
     /// <summary>How many lifecycle calls to fail with 500 before succeeding.</summary>
     public int FailuresBeforeSuccess { get; set; }
 
@@ -64,6 +67,8 @@ public sealed class FakeRemote : IAsyncDisposable
                 context.Response.Headers.Vary = "Origin";
                 if (HttpMethods.IsOptions(context.Request.Method))
                 {
+                    self!.Preflights.Enqueue(new ReceivedCall("OPTIONS", context.Request.Path.Value ?? "",
+                        context.Request.Headers.ToDictionary(h => h.Key.ToLowerInvariant(), h => h.Value.ToString(), StringComparer.Ordinal), ""));
                     context.Response.Headers.AccessControlAllowMethods = "GET, POST, PUT, DELETE";
                     context.Response.Headers.AccessControlAllowHeaders = "authorization, content-type";
                     context.Response.StatusCode = 204;

@@ -281,6 +281,187 @@ public sealed class ForgeTests
         Assert.Equal(HttpStatusCode.Unauthorized, (await bob.GetAsync("/rest/api/3/myself", Ct)).StatusCode);
     }
 
+    private static JsonObject JwtPayload(string token)
+    {
+        var parts = token.Split('.');
+        Assert.Equal(3, parts.Length);
+        var header = JsonNode.Parse(Base64UrlDecode(parts[0]))!;
+        Assert.Equal("RS256", header["alg"]!.GetValue<string>());
+        return JsonNode.Parse(Base64UrlDecode(parts[1]))!.AsObject();
+    }
+
+    private static byte[] Base64UrlDecode(string s) =>
+        Convert.FromBase64String(s.Replace('-', '+').Replace('_', '/').PadRight(s.Length + ((4 - (s.Length % 4)) % 4), '='));
+
+    [Fact]
+    public async Task AppTokens_AreJwtsWithTheRealExpiry_AcceptedUntilUninstall_AndRefusedWhenTampered()
+    {
+        await using var remote = await FakeRemote.StartAsync();
+        await using var sim = await RunningSimulator.StartAsync(RemoteSettings(remote));
+        remote.JiraBase = $"{sim.BaseUrl}/ex/jira/{Jira.SeedData.CloudId}";
+        var before = DateTimeOffset.UtcNow;
+        await sim.PostAdminAsync("/__sim/install");
+        using (var invoke = new HttpRequestMessage(HttpMethod.Post, "/__sim/bridge/invoke"))
+        {
+            invoke.Headers.Add("X-Estimo-Sim", "1");
+            invoke.Headers.Add("Cookie", $"estimo_sim_user={Users.Bob}");
+            invoke.Content = JsonContent.Create(new { location = new { moduleKey = "estimo-issue-panel", issueKey = "EST-1" }, path = "/api/me", method = "POST", body = new { } });
+            using var response = await sim.Http.SendAsync(invoke, Ct);
+            response.EnsureSuccessStatusCode();
+        }
+        var after = DateTimeOffset.UtcNow;
+
+        var lifecycle = remote.Calls.Single(c => c.Path == "/forge/lifecycle");
+        var uiCall = remote.Calls.Single(c => c.Path == "/api/me");
+        var system = lifecycle.Headers["x-forge-oauth-system"];
+        var user = uiCall.Headers["x-forge-oauth-user"];
+        var systemClaims = JwtPayload(system);
+        var userClaims = JwtPayload(user);
+        Assert.Equal(Jira.SeedData.AppUserId, systemClaims["sub"]!.GetValue<string>());
+        Assert.Equal(Users.Bob, userClaims["sub"]!.GetValue<string>());
+        Assert.NotEqual(systemClaims["jti"]!.GetValue<string>(), userClaims["jti"]!.GetValue<string>());
+        foreach (var claims in new[] { systemClaims, userClaims })
+        {
+            // TokenLifetime defaults to one hour; exp is rounded up to a whole second.
+            var exp = DateTimeOffset.FromUnixTimeSeconds(claims["exp"]!.GetValue<long>());
+            var iat = DateTimeOffset.FromUnixTimeSeconds(claims["iat"]!.GetValue<long>());
+            Assert.InRange(exp, before.AddHours(1).AddSeconds(-1), after.AddHours(1).AddSeconds(1));
+            Assert.InRange(iat, before.AddSeconds(-1), after.AddSeconds(1));
+        }
+
+        // /__sim/tokens reports the same expiry as the token's exp.
+        using (var minted = await sim.Http.PostAsJsonAsync("/__sim/tokens", new { kind = "app-system" }, Ct))
+        {
+            var json = (await minted.Content.ReadFromJsonAsync<JsonObject>(Ct))!;
+            Assert.Equal(json["expiresAt"]!.GetValue<DateTimeOffset>().ToUnixTimeSeconds(), JwtPayload(json["token"]!.GetValue<string>())["exp"]!.GetValue<long>());
+        }
+
+        var myself = remote.JiraBase + "/rest/api/3/myself";
+        async Task<HttpStatusCode> CallJiraAsync(string token)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, myself);
+            request.Headers.Authorization = new("Bearer", token);
+            using var response = await sim.Http.SendAsync(request, Ct);
+            return response.StatusCode;
+        }
+        Assert.Equal(HttpStatusCode.OK, await CallJiraAsync(system));
+        Assert.Equal(HttpStatusCode.OK, await CallJiraAsync(user));
+
+        // A token whose payload was changed (a later exp) is not one the simulator issued.
+        var parts = system.Split('.');
+        systemClaims["exp"] = systemClaims["exp"]!.GetValue<long>() + 3600;
+        var tampered = parts[0] + "." + Convert.ToBase64String(Encoding.UTF8.GetBytes(systemClaims.ToJsonString())).TrimEnd('=').Replace('+', '-').Replace('/', '_') + "." + parts[2];
+        Assert.Equal(HttpStatusCode.Unauthorized, await CallJiraAsync(tampered));
+
+        await sim.PostAdminAsync("/__sim/uninstall");
+        Assert.Equal(HttpStatusCode.Unauthorized, await CallJiraAsync(system));
+        Assert.Equal(HttpStatusCode.Unauthorized, await CallJiraAsync(user));
+    }
+
+    [Fact]
+    public async Task AppTokens_Expire_AtTheirExp()
+    {
+        await using var sim = await RunningSimulator.StartAsync(new Dictionary<string, string?> { ["Simulator:TokenLifetime"] = "00:00:01" });
+        await sim.PostAdminAsync("/__sim/install");
+        var token = await sim.TokenAsync(Users.Bob, "app-user");
+        var exp = DateTimeOffset.FromUnixTimeSeconds(JwtPayload(token)["exp"]!.GetValue<long>());
+        using var app = new HttpClient { BaseAddress = new Uri(sim.BaseUrl) };
+        app.DefaultRequestHeaders.Authorization = new("Bearer", token);
+        if (exp > DateTimeOffset.UtcNow.AddMilliseconds(200))
+        {
+            Assert.Equal(HttpStatusCode.OK, (await app.GetAsync("/rest/api/3/myself", Ct)).StatusCode);
+        }
+        var wait = exp - DateTimeOffset.UtcNow + TimeSpan.FromMilliseconds(200);
+        if (wait > TimeSpan.Zero)
+        {
+            await Task.Delay(wait, Ct);
+        }
+        Assert.Equal(HttpStatusCode.Unauthorized, (await app.GetAsync("/rest/api/3/myself", Ct)).StatusCode);
+    }
+
+    private static async Task<HttpResponseMessage> BridgeAsync(RunningSimulator sim, string path, object body)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = JsonContent.Create(body) };
+        request.Headers.Add("X-Estimo-Sim", "1");
+        request.Headers.Add("Cookie", $"estimo_sim_user={Users.Bob}");
+        return await sim.Http.SendAsync(request, Ct);
+    }
+
+    private static readonly object PanelLocation = new { moduleKey = "estimo-issue-panel", issueKey = "EST-1" };
+
+    [Fact]
+    public async Task Relay_On_SendsRequestRemoteThroughTheSimulator_WithAFitOnly_AndThePagesOrigin()
+    {
+        await using var remote = await FakeRemote.StartAsync();
+        var settings = RemoteSettings(remote);
+        settings["Simulator:Remote:RelayDirectCalls"] = "true";
+        await using var sim = await RunningSimulator.StartAsync(settings);
+        await sim.PostAdminAsync("/__sim/install");
+
+        using (var grant = await BridgeAsync(sim, "/__sim/bridge/remote-token", new { location = PanelLocation, remoteKey = "estimo-remote" }))
+        {
+            Assert.True((await grant.Content.ReadFromJsonAsync<JsonObject>(Ct))!["relay"]!.GetValue<bool>());
+        }
+
+        using var ping = await BridgeAsync(sim, "/__sim/bridge/relay", new
+        {
+            location = PanelLocation, remoteKey = "estimo-remote", path = "/api/ping", method = "GET",
+            headers = new[] { new[] { "accept", "application/json" } }, body = (string?)null,
+        });
+        ping.EnsureSuccessStatusCode();
+        var answer = (await ping.Content.ReadFromJsonAsync<JsonObject>(Ct))!;
+        Assert.Equal(200, answer["status"]!.GetValue<int>());
+        Assert.Equal("fit=True oauth=False", answer["body"]!.GetValue<string>());
+        Assert.IsType<JsonObject>(answer["headers"]);
+
+        // The browser's part is played too: a preflight, then the call with the page's Origin.
+        var preflight = remote.Preflights.Single(c => c.Path == "/api/ping");
+        Assert.Equal("GET", preflight.Headers["access-control-request-method"]);
+        Assert.Equal("authorization", preflight.Headers["access-control-request-headers"]);
+        var call = remote.Calls.Single(c => c.Path == "/api/ping");
+        Assert.Equal(sim.BaseUrl, call.Headers["origin"]);
+        Assert.Equal("application/json", call.Headers["accept"]);
+        var claims = await ValidateFitAsync(sim, call.Headers["authorization"]["Bearer ".Length..]);
+        Assert.Equal(Users.Bob, claims["principal"]!.GetValue<string>());
+
+        using var post = await BridgeAsync(sim, "/__sim/bridge/relay", new
+        {
+            location = PanelLocation, remoteKey = "estimo-remote", path = "/api/echo?x=1", method = "POST",
+            headers = new[] { new[] { "content-type", "application/json" } }, body = "{\"hello\":\"relay\"}",
+        });
+        post.EnsureSuccessStatusCode();
+        var posted = remote.Calls.Single(c => c.Path == "/api/echo");
+        Assert.Equal("POST", posted.Method);
+        Assert.Equal("{\"hello\":\"relay\"}", posted.Body);
+        Assert.StartsWith("application/json", posted.Headers["content-type"], StringComparison.Ordinal);
+        Assert.False(posted.Headers.ContainsKey("x-forge-oauth-user") || posted.Headers.ContainsKey("x-forge-oauth-system"));
+
+        // What the remote's CORS would not let a browser send is refused, as the browser would.
+        using var refused = await BridgeAsync(sim, "/__sim/bridge/relay", new
+        {
+            location = PanelLocation, remoteKey = "estimo-remote", path = "/api/ping", method = "GET",
+            headers = new[] { new[] { "x-not-allowed", "1" } }, body = (string?)null,
+        });
+        Assert.Equal(HttpStatusCode.BadGateway, refused.StatusCode);
+        Assert.Contains("CORS", await refused.Content.ReadAsStringAsync(Ct), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Relay_Off_ByDefault_TheBrowserCallsTheRemoteDirectly()
+    {
+        await using var sim = await RunningSimulator.StartAsync();
+        await sim.PostAdminAsync("/__sim/install");
+        using (var grant = await BridgeAsync(sim, "/__sim/bridge/remote-token", new { location = PanelLocation, remoteKey = "estimo-remote" }))
+        {
+            var json = (await grant.Content.ReadFromJsonAsync<JsonObject>(Ct))!;
+            Assert.False(json["relay"]!.GetValue<bool>());
+            Assert.NotNull(json["token"]);
+            Assert.Equal("https://127.0.0.1:1", json["baseUrl"]!.GetValue<string>());
+        }
+        using var relay = await BridgeAsync(sim, "/__sim/bridge/relay", new { location = PanelLocation, remoteKey = "estimo-remote", path = "/api/ping", method = "GET" });
+        Assert.Equal(HttpStatusCode.NotFound, relay.StatusCode);
+    }
+
     [Fact]
     public async Task AutoInstall_InstallsOnceListening()
     {

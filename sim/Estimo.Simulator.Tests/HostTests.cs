@@ -76,6 +76,43 @@ public sealed class HostTests(SimulatorFixture fixture) : IClassFixture<Simulato
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
     }
 
+    private async Task<HttpResponseMessage> BridgeAsync(string path, object body)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = JsonContent.Create(body) };
+        request.Headers.Add(HostEndpoints.BridgeHeader, "1");
+        return await Sim.Http.SendAsync(request, Ct);
+    }
+
+    [Fact]
+    public async Task GetUrl_ForTheProjectPage_IsAnAbsoluteHostUrlCarryingTheAppPath()
+    {
+        using var response = await BridgeAsync("/__sim/bridge/url", new { target = "module", moduleKey = "estimo-project-page", projectKey = "EST", path = "/session/abc" });
+        response.EnsureSuccessStatusCode();
+        var url = (await response.Content.ReadFromJsonAsync<JsonObject>(Ct))!["url"]!.GetValue<string>();
+        Assert.Equal($"{Sim.BaseUrl}/jira/software/projects/EST/apps/estimo-project-page/session/abc", url);
+
+        // Opening it renders the project page, and the iframe is told its initial app path.
+        await Sim.PostAdminAsync("/__sim/install");
+        var html = await Sim.Http.GetStringAsync(url, Ct);
+        Assert.Contains("data-history-base=\"/jira/software/projects/EST/apps/estimo-project-page\"", html, StringComparison.Ordinal);
+        Assert.Contains("data-app-path=\"/session/abc\"", html, StringComparison.Ordinal);
+        // Without a suffix the app starts at "/".
+        var plain = await Sim.Http.GetStringAsync("/jira/software/projects/EST/apps/estimo-project-page", Ct);
+        Assert.Contains("data-app-path=\"/\"", plain, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("issue", "estimo-project-page", "EST", "/x", HttpStatusCode.BadRequest)]
+    [InlineData("module", "estimo-issue-panel", "EST", "/x", HttpStatusCode.NotFound)]
+    [InlineData("module", "estimo-project-page", "NOPE", "/x", HttpStatusCode.NotFound)]
+    [InlineData("module", "estimo-project-page", "EST", "//evil.example/x", HttpStatusCode.BadRequest)]
+    [InlineData("module", "estimo-project-page", "EST", "session", HttpStatusCode.BadRequest)]
+    public async Task GetUrl_RefusesWhatItCannotLinkTo(string target, string moduleKey, string projectKey, string path, HttpStatusCode expected)
+    {
+        using var response = await BridgeAsync("/__sim/bridge/url", new { target, moduleKey, projectKey, path });
+        Assert.Equal(expected, response.StatusCode);
+    }
+
     [Fact]
     public async Task Jwks_PublishesOneRsaSigningKeyWithAKid()
     {

@@ -29,6 +29,7 @@ public static partial class SimulatorHost
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<JiraSite>();
         services.AddSingleton<TokenStore>();
+        services.AddSingleton<Privacy.AccountPrivacyRegistry>();
         services.AddSingleton<RateLimiter>();
         services.AddSingleton<SiteUrls>();
         services.AddSingleton<ManifestProvider>();
@@ -69,6 +70,7 @@ public static partial class SimulatorHost
         app.MapJiraApi();
         app.MapForgeHost();
         app.MapSimAdmin();
+        Privacy.PersonalDataReporting.MapPersonalDataReporting(app);
         return app;
     }
 }

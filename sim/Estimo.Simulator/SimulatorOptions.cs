@@ -53,6 +53,13 @@ public sealed class RemoteOptions
 
     /// <summary>Trust any certificate presented by a loopback host (127.0.0.1, ::1, localhost) — never a remote one.</summary>
     public bool AllowUntrustedLoopbackCertificate { get; set; }
+
+    /// <summary>
+    /// Send the UI's direct remote calls (<c>requestRemote</c>) through the simulator
+    /// (<c>POST /__sim/bridge/relay</c>) instead of from the browser, for a person's browser that
+    /// does not trust the remote's self-signed certificate. Off: the browser calls the remote itself.
+    /// </summary>
+    public bool RelayDirectCalls { get; set; }
 }
 
 /// <summary>Reports every bad setting at once, by its full name.</summary>

@@ -47,6 +47,8 @@
           console.error(e);
         }
       });
+    } else if (data.type === 'estimo-sim:history') {
+      histories.forEach(function (h) { h.pop(data.path); });
     } else if (data.type === 'estimo-sim:theme') {
       applyTheme(data.colorMode);
     }
@@ -71,30 +73,51 @@
     });
   }
 
+  // Histories handed out by createHistory; the host tells them about back/forward (POP).
+  var histories = [];
+
+  function toLocation(path, state) {
+    var url = new URL(path || '/', 'http://x');
+    return { pathname: url.pathname, search: url.search, hash: url.hash, state: state, key: String(Date.now()) };
+  }
+
   function createHistory() {
     var listeners = [];
     var history = {
       action: 'POP',
-      location: { pathname: '/', search: '', hash: '', state: undefined, key: 'default' },
+      location: toLocation('/'),
       push: function (path, state) { go('PUSH', path, state); },
       replace: function (path, state) { go('REPLACE', path, state); },
-      go: function () {},
-      back: function () {},
-      forward: function () {},
+      go: function (delta) { send('historyGo', { delta: delta || 0 }); },
+      back: function () { send('historyGo', { delta: -1 }); },
+      forward: function () { send('historyGo', { delta: 1 }); },
       listen: function (listener) {
         listeners.push(listener);
         return function () { listeners = listeners.filter(function (l) { return l !== listener; }); };
       }
     };
+    function notify(action, location) {
+      history.action = action;
+      history.location = location;
+      listeners.forEach(function (l) { l(location, action); });
+    }
     function go(action, path, state) {
       var target = typeof path === 'string' ? path : (path.pathname || '/') + (path.search || '') + (path.hash || '');
-      var url = new URL(target, 'http://x');
-      history.action = action;
-      var location = { pathname: url.pathname, search: url.search, hash: url.hash, state: state, key: String(Date.now()) };
-      listeners.forEach(function (l) { l(location, action); });
-      send('historyChanged', { action: action, pathname: url.pathname, search: url.search, hash: url.hash });
+      var location = toLocation(target, state);
+      notify(action, location);
+      send('historyChanged', { action: action, pathname: location.pathname, search: location.search, hash: location.hash });
     }
-    return Promise.resolve(history);
+    history.pop = function (path) { notify('POP', toLocation(path)); };
+    // The initial location comes from the host URL (the path after the module route), so a deep
+    // link opens the app where it points.
+    return send('historyLocation').then(function (path) {
+      history.location = toLocation(path);
+      histories.push(history);
+      return history;
+    }, function () {
+      histories.push(history);
+      return history;
+    });
   }
 
   globalThis.__bridge = {

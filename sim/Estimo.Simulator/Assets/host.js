@@ -124,6 +124,20 @@
       var init = (p && p.fetchRequestInit) || {};
       var method = (init.method || 'GET').toUpperCase();
       return post('/__sim/bridge/remote-token', { location: locationOf(frame), remoteKey: p && p.remoteKey }).then(function (grant) {
+        if (grant.relay) {
+          // Simulator:Remote:RelayDirectCalls — the simulator makes the call (its certificate
+          // rules, a fresh FIT, the same CORS checks) and answers in the bridge's shape.
+          var pairs = [];
+          requestHeaders(init).forEach(function (value, key) { pairs.push([key, value]); });
+          return post('/__sim/bridge/relay', {
+            location: locationOf(frame),
+            remoteKey: p && p.remoteKey,
+            path: init.path || '/',
+            method: method,
+            headers: pairs,
+            body: method === 'GET' || method === 'HEAD' || init.body === undefined || init.body === null ? null : String(init.body)
+          });
+        }
         var headers = requestHeaders(init);
         headers.set('authorization', 'Bearer ' + grant.token);
         return fetch(grant.baseUrl + (init.path || '/'), {
@@ -132,8 +146,8 @@
           body: method === 'GET' || method === 'HEAD' ? undefined : init.body,
           credentials: 'omit',
           mode: 'cors'
-        });
-      }).then(toFetchResponse);
+        }).then(toFetchResponse);
+      });
     },
     enableTheming: function () { return Promise.resolve(undefined); },
     navigate: function (frame, p) {
@@ -159,7 +173,31 @@
       }
       return Promise.resolve(true);
     },
-    historyChanged: function () { return Promise.resolve(undefined); },
+    getUrl: function (frame, p) {
+      return post('/__sim/bridge/url', p || {}).then(function (answer) { return answer.url; });
+    },
+    // The app's history lives in the host URL after the module route (project pages only).
+    historyLocation: function (frame) {
+      return Promise.resolve(frame.dataset.historyBase ? (frame.dataset.appPath || '/') : '/');
+    },
+    historyChanged: function (frame, p) {
+      var base = frame.dataset.historyBase;
+      if (base && p) {
+        var path = (p.pathname || '/') + (p.search || '') + (p.hash || '');
+        var url = base + (path === '/' ? '' : (path.charAt(0) === '/' ? path : '/' + path));
+        if (p.action === 'REPLACE') {
+          window.history.replaceState(null, '', url);
+        } else {
+          window.history.pushState(null, '', url);
+        }
+        keepReturnUrl();
+      }
+      return Promise.resolve(undefined);
+    },
+    historyGo: function (frame, p) {
+      window.history.go((p && p.delta) || 0);
+      return Promise.resolve(undefined);
+    },
     emit: function (frame, p) {
       frames.forEach(function (f) {
         f.contentWindow.postMessage({ type: 'estimo-sim:event', event: p.event, payload: p.payload }, window.location.origin);
@@ -182,6 +220,26 @@
     initFeatureFlags: function () { return Promise.resolve({}); },
     isRovoEnabled: function () { return Promise.resolve(false); }
   };
+
+  // Switching user reloads the page at the picker's returnUrl: keep it on the app's current path.
+  function keepReturnUrl() {
+    var returnUrl = picker && picker.form && picker.form.elements.namedItem('returnUrl');
+    if (returnUrl) {
+      returnUrl.value = window.location.pathname + window.location.search;
+    }
+  }
+
+  // Back/forward on the host page: tell the project page app its new path.
+  window.addEventListener('popstate', function () {
+    keepReturnUrl();
+    frames.forEach(function (f) {
+      var base = f.dataset.historyBase;
+      if (base && window.location.pathname.indexOf(base) === 0) {
+        var path = window.location.pathname.slice(base.length) || '/';
+        f.contentWindow.postMessage({ type: 'estimo-sim:history', path: path + window.location.search + window.location.hash }, window.location.origin);
+      }
+    });
+  });
 
   window.addEventListener('message', function (event) {
     var data = event.data;

@@ -7,6 +7,7 @@ using Estimo.Simulator.Auth;
 using Estimo.Simulator.Infrastructure;
 using Estimo.Simulator.Jira;
 using Microsoft.AspNetCore.StaticFiles;
+using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Extensions.Options;
 
 namespace Estimo.Simulator.Forge;
@@ -32,7 +33,9 @@ public static partial class HostEndpoints
     {
         ArgumentNullException.ThrowIfNull(app);
         app.MapGet("/", Home);
-        app.MapGet("/jira/software/projects/{projectKey}/apps/{moduleKey}", ProjectPage);
+        // The catch-all carries the app's own path (view.createHistory) after the module route, so
+        // a deep link such as …/apps/estimo-project-page/session/abc opens the app at /session/abc.
+        app.MapGet("/jira/software/projects/{projectKey}/apps/{moduleKey}/{**appPath}", ProjectPage);
         app.MapGet("/projects/{projectKey}/issues", IssueList);
         app.MapGet("/browse/{issueKey}", IssuePage);
         app.MapPost("/__sim/login", LoginAsync);
@@ -55,6 +58,8 @@ public static partial class HostEndpoints
         bridge.MapPost("/context", ContextAsync);
         bridge.MapPost("/invoke", InvokeAsync);
         bridge.MapPost("/remote-token", RemoteTokenAsync);
+        bridge.MapPost("/url", UrlAsync);
+        bridge.MapPost("/relay", RelayAsync);
     }
 
     /// <summary>The signed-in user of this browser (a cookie set by the user picker); Alice when none.</summary>
@@ -112,7 +117,11 @@ public static partial class HostEndpoints
     private static string NotInstalled() =>
         "<p class=\"sim-error\">Estimo is not installed on this site. Install it with <code>POST /__sim/install</code>.</p>\n";
 
-    private static IResult ProjectPage(HttpContext c, JiraSite site, ManifestProvider manifest, AppInstallation installation, string projectKey, string moduleKey)
+    /// <summary>The host route of a project page module; the app's history path follows it.</summary>
+    public static string ProjectPageRoute(string projectKey, string moduleKey) =>
+        $"/jira/software/projects/{Uri.EscapeDataString(projectKey)}/apps/{Uri.EscapeDataString(moduleKey)}";
+
+    private static IResult ProjectPage(HttpContext c, JiraSite site, ManifestProvider manifest, AppInstallation installation, string projectKey, string moduleKey, string? appPath)
     {
         var user = CurrentUser(c, site);
         var project = site.FindProject(projectKey);
@@ -128,9 +137,12 @@ public static partial class HostEndpoints
             return HtmlPage(c, manifest, Render(c, site, manifest, "App not found", "<h1>App not found</h1>\n"), 404);
         }
         var main = $"<h1>{HostPages.Encode(project.Name)}</h1>\n" +
-            (installation.InstallationId is null ? NotInstalled() : HostPages.Frame(module, project.Key, null));
+            (installation.InstallationId is null ? NotInstalled() : HostPages.Frame(module, project.Key, null, AppPath(appPath, c.Request.QueryString), ProjectPageRoute(project.Key, module.Key)));
         return HtmlPage(c, manifest, Render(c, site, manifest, $"{module.Title} - {project.Name}", main));
     }
+
+    /// <summary>The app's initial history location from the host URL: "/" plus the suffix after the module route, and the query.</summary>
+    private static string AppPath(string? suffix, QueryString query) => "/" + (suffix ?? "").TrimStart('/') + query.Value;
 
     private static IResult IssueList(HttpContext c, JiraSite site, ManifestProvider manifest, string projectKey)
     {
@@ -406,33 +418,240 @@ public static partial class HostEndpoints
 
     /// <summary>
     /// <c>requestRemote</c>: the browser calls the remote itself (exercising its CORS), so the host
-    /// only needs a fresh FIT and the remote's base URL. No OAuth tokens travel this way.
+    /// only needs a fresh FIT and the remote's base URL. No OAuth tokens travel this way. With
+    /// <c>Simulator:Remote:RelayDirectCalls</c> the answer also says <c>relay: true</c>, and the host
+    /// page sends the call through <c>/__sim/bridge/relay</c> instead.
     /// </summary>
     private static async Task<IResult> RemoteTokenAsync(
         HttpContext c, JiraSite site, ForgeContexts contexts, ManifestProvider manifest, AppInstallation installation,
         InvocationTokenSigner signer, TimeProvider clock, IOptions<SimulatorOptions> options)
     {
         var request = await c.Request.ReadFromJsonAsync<RemoteTokenRequest>(JsonOptions, c.RequestAborted);
+        var grant = GrantRemoteCall(c, site, contexts, manifest, installation, signer, clock, options, request?.Location, request?.RemoteKey, out var refusal);
+        return grant is { } g ? Results.Json(new { token = g.Token, baseUrl = g.BaseUrl, relay = options.Value.Remote.RelayDirectCalls }) : refusal!;
+    }
+
+    private sealed record RemoteGrant(string Token, string BaseUrl);
+
+    /// <summary>A fresh FIT for a direct remote call, or why there is none (<paramref name="refusal"/>).</summary>
+    private static RemoteGrant? GrantRemoteCall(
+        HttpContext c, JiraSite site, ForgeContexts contexts, ManifestProvider manifest, AppInstallation installation,
+        InvocationTokenSigner signer, TimeProvider clock, IOptions<SimulatorOptions> options, LocationDto? location, string? remoteKey, out IResult? refusal)
+    {
         var user = CurrentUser(c, site);
         var app = manifest.Get();
+        refusal = null;
         if (installation.InstallationId is not { } installationId)
         {
-            return Results.Json(new { message = "The app is not installed on this site." }, statusCode: StatusCodes.Status409Conflict);
+            refusal = Results.Json(new { message = "The app is not installed on this site." }, statusCode: StatusCodes.Status409Conflict);
+            return null;
         }
-        if (request?.RemoteKey is not { } remoteKey || !app.FetchClientRemotes.Contains(remoteKey) || !app.RemoteBaseUrls.TryGetValue(remoteKey, out var baseUrl))
+        if (remoteKey is null || !app.FetchClientRemotes.Contains(remoteKey) || !app.RemoteBaseUrls.TryGetValue(remoteKey, out var baseUrl))
         {
-            return Results.Json(new { message = $"Remote '{request?.RemoteKey}' is not listed in permissions.external.fetch.client." }, statusCode: StatusCodes.Status403Forbidden);
+            refusal = Results.Json(new { message = $"Remote '{remoteKey}' is not listed in permissions.external.fetch.client." }, statusCode: StatusCodes.Status403Forbidden);
+            return null;
         }
         try
         {
-            var (module, extension) = contexts.Resolve((request.Location ?? new LocationDto(null, null, null)).ToLocation(), user);
+            var (module, extension) = contexts.Resolve((location ?? new LocationDto(null, null, null)).ToLocation(), user);
             var token = signer.Sign(app.Audience, contexts.UiInvocationClaims(module, extension, user, installationId), clock.GetUtcNow(), options.Value.InvocationTokenLifetime);
-            return Results.Json(new { token, baseUrl });
+            return new RemoteGrant(token, baseUrl);
         }
         catch (LocationException e)
         {
-            return Results.Json(new { message = e.Message }, statusCode: StatusCodes.Status404NotFound);
+            refusal = Results.Json(new { message = e.Message }, statusCode: StatusCodes.Status404NotFound);
+            return null;
         }
+    }
+
+    private sealed record RelayRequest(LocationDto? Location, string? RemoteKey, string? Path, string? Method, List<List<string>>? Headers, string? Body);
+
+    /// <summary>Headers a page's script cannot set on fetch (the browser owns them), plus the tokens the relay adds itself.</summary>
+    private static readonly HashSet<string> RelayDroppedHeaders = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "authorization", "host", "content-length", "cookie", "cookie2", "origin", "referer", "connection", "keep-alive", "transfer-encoding",
+        "te", "trailer", "upgrade", "via", "expect", "date", "dnt", "access-control-request-method", "access-control-request-headers",
+    };
+
+    /// <summary>Response headers a cross-origin script may read without Access-Control-Expose-Headers.</summary>
+    private static readonly HashSet<string> SafelistedResponseHeaders = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "cache-control", "content-language", "content-length", "content-type", "expires", "last-modified", "pragma",
+    };
+
+    /// <summary>
+    /// <c>requestRemote</c> through the simulator (<c>Simulator:Remote:RelayDirectCalls</c>): for a
+    /// browser that does not trust the remote's self-signed certificate. Sends exactly what the
+    /// browser would — a fresh FIT as the only credential (no OAuth tokens), the app's method,
+    /// path, headers, body and Content-Type, and the <c>Origin</c> of the page — through the
+    /// simulator's remote client (its certificate rules), and plays the browser's CORS part: a
+    /// preflight first, then the response only if the remote allows this origin, with only the
+    /// headers a cross-origin script could read. Answers <c>{status, statusText, headers, body}</c>
+    /// as the direct path hands it to the bridge; a call the browser would fail fails here (502).
+    /// </summary>
+    private static async Task<IResult> RelayAsync(
+        HttpContext c, JiraSite site, ForgeContexts contexts, ManifestProvider manifest, AppInstallation installation,
+        InvocationTokenSigner signer, RemoteClient remote, TimeProvider clock, IOptions<SimulatorOptions> options)
+    {
+        if (!options.Value.Remote.RelayDirectCalls)
+        {
+            return Results.Json(new { message = "The relay is off (Simulator:Remote:RelayDirectCalls); the browser calls the remote itself." }, statusCode: StatusCodes.Status404NotFound);
+        }
+        var request = await c.Request.ReadFromJsonAsync<RelayRequest>(JsonOptions, c.RequestAborted);
+        var path = string.IsNullOrEmpty(request?.Path) ? "/" : request.Path;
+        if (!path.StartsWith('/') || path.StartsWith("//", StringComparison.Ordinal))
+        {
+            return Results.Json(new { message = "requestRemote needs a path that starts with a single '/'." }, statusCode: StatusCodes.Status400BadRequest);
+        }
+        var method = (request?.Method ?? "GET").ToUpperInvariant();
+        if (method is not ("GET" or "HEAD" or "POST" or "PUT" or "PATCH" or "DELETE" or "OPTIONS"))
+        {
+            return Results.Json(new { message = $"requestRemote does not support method '{method}'." }, statusCode: StatusCodes.Status400BadRequest);
+        }
+        var grant = GrantRemoteCall(c, site, contexts, manifest, installation, signer, clock, options, request?.Location, request?.RemoteKey, out var refusal);
+        if (grant is null)
+        {
+            return refusal!;
+        }
+
+        // The iframe is served from the simulator's own origin, so that is the Origin the browser would send.
+        var origin = $"{c.Request.Scheme}://{c.Request.Host}";
+        var headers = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        string? contentType = null;
+        foreach (var pair in request?.Headers ?? [])
+        {
+            if (pair is not [var name, var value] || RelayDroppedHeaders.Contains(name) || name.StartsWith("x-forge-", StringComparison.OrdinalIgnoreCase)
+                || name.StartsWith("sec-", StringComparison.OrdinalIgnoreCase) || name.StartsWith("proxy-", StringComparison.OrdinalIgnoreCase))
+            {
+                continue;
+            }
+            if (string.Equals(name, "content-type", StringComparison.OrdinalIgnoreCase))
+            {
+                contentType = value;
+                continue;
+            }
+            headers[name] = headers.TryGetValue(name, out var existing) ? existing + ", " + value : value;
+        }
+        var body = method is "GET" or "HEAD" ? null : request?.Body;
+        var url = new Uri(grant.BaseUrl + path);
+
+        // CORS preflight, as the browser sends it: the Authorization header alone makes the call non-simple.
+        // Accept, Accept-Language and Content-Language are CORS-safelisted and not asked about.
+        var requested = headers.Keys.Select(h => h.ToLowerInvariant()).Where(h => h is not ("accept" or "accept-language" or "content-language")).Append("authorization");
+        if (body is not null && contentType is not null && !IsSafelistedContentType(contentType))
+        {
+            requested = requested.Append("content-type");
+        }
+        var requestedHeaders = requested.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
+        var preflight = await remote.SendAsync(new RemoteRequest(HttpMethod.Options, url, new Dictionary<string, string>
+        {
+            ["Origin"] = origin,
+            ["Access-Control-Request-Method"] = method,
+            ["Access-Control-Request-Headers"] = string.Join(',', requestedHeaders),
+        }, null), UiInvocationTimeout, c.RequestAborted);
+        if (preflight.Error is not null)
+        {
+            return RelayFailure(preflight.Error);
+        }
+        if (preflight.Status is < 200 or > 299 || !AllowsOrigin(preflight, origin))
+        {
+            return RelayFailure($"CORS: the remote's preflight ({preflight.Status}) does not allow origin {origin}; a browser would refuse this call.");
+        }
+        var allowedMethods = HeaderList(preflight, "access-control-allow-methods");
+        if (method is not ("GET" or "HEAD" or "POST") && !allowedMethods.Contains(method, StringComparer.Ordinal) && !allowedMethods.Contains("*"))
+        {
+            return RelayFailure($"CORS: the remote's preflight does not allow method {method}; a browser would refuse this call.");
+        }
+        var allowedHeaders = HeaderList(preflight, "access-control-allow-headers").Select(h => h.ToLowerInvariant()).ToHashSet(StringComparer.Ordinal);
+        // "*" covers every header except Authorization, which must be named.
+        var missing = requestedHeaders.FirstOrDefault(h => !allowedHeaders.Contains(h) && !(h != "authorization" && allowedHeaders.Contains("*")));
+        if (missing is not null)
+        {
+            return RelayFailure($"CORS: the remote's preflight does not allow the request header '{missing}'; a browser would refuse this call.");
+        }
+
+        headers["Origin"] = origin;
+        headers["Authorization"] = "Bearer " + grant.Token;
+        var response = await remote.SendAsync(new RemoteRequest(new HttpMethod(method), url, headers, body, contentType ?? (body is null ? null : "text/plain;charset=UTF-8")), UiInvocationTimeout, c.RequestAborted);
+        if (response.Error is not null)
+        {
+            return RelayFailure(response.Error);
+        }
+        if (!AllowsOrigin(response, origin))
+        {
+            return RelayFailure($"CORS: the remote's response ({response.Status}) does not allow origin {origin}; a browser would refuse this call.");
+        }
+        var exposed = HeaderList(response, "access-control-expose-headers").Select(h => h.ToLowerInvariant()).ToHashSet(StringComparer.Ordinal);
+        var visible = new JsonObject();
+        foreach (var (name, values) in response.Headers)
+        {
+            if (SafelistedResponseHeaders.Contains(name) || exposed.Contains(name) || (exposed.Contains("*") && name is not ("set-cookie" or "set-cookie2")))
+            {
+                visible[name] = string.Join(", ", values);
+            }
+        }
+        return Results.Json(new JsonObject
+        {
+            ["status"] = response.Status,
+            ["statusText"] = ReasonPhrases.GetReasonPhrase(response.Status),
+            ["headers"] = visible,
+            ["body"] = method == "HEAD" ? "" : response.Body,
+        });
+    }
+
+    private static IResult RelayFailure(string message) =>
+        Results.Json(new { message = "requestRemote (relayed): " + message }, statusCode: StatusCodes.Status502BadGateway);
+
+    private static bool IsSafelistedContentType(string contentType)
+    {
+        var media = contentType.Split(';', 2)[0].Trim();
+        return media.Equals("application/x-www-form-urlencoded", StringComparison.OrdinalIgnoreCase)
+            || media.Equals("multipart/form-data", StringComparison.OrdinalIgnoreCase)
+            || media.Equals("text/plain", StringComparison.OrdinalIgnoreCase);
+    }
+
+    private static bool AllowsOrigin(RemoteResponse response, string origin) =>
+        response.Headers.TryGetValue("access-control-allow-origin", out var values)
+        && values.Length == 1
+        && (values[0].Trim() == "*" || string.Equals(values[0].Trim(), origin, StringComparison.Ordinal));
+
+    private static List<string> HeaderList(RemoteResponse response, string name) =>
+        response.Headers.TryGetValue(name, out var values)
+            ? values.SelectMany(v => v.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).ToList()
+            : [];
+
+    private sealed record UrlRequest(string? Target, string? ModuleKey, string? ProjectKey, string? Path);
+
+    /// <summary>
+    /// <c>router.getUrl(location)</c>: an absolute URL of the simulator's page for a
+    /// <c>target: 'module'</c> location. For a project page the app's <c>path</c> follows the
+    /// module route, which the page hands to the app as its initial history location.
+    /// </summary>
+    private static async Task<IResult> UrlAsync(HttpContext c, JiraSite site, ManifestProvider manifest, SiteUrls urls)
+    {
+        var request = await c.Request.ReadFromJsonAsync<UrlRequest>(JsonOptions, c.RequestAborted);
+        if (request?.Target != "module")
+        {
+            return Results.Json(new { message = $"The simulator builds URLs for target 'module' only, not '{request?.Target}'." }, statusCode: StatusCodes.Status400BadRequest);
+        }
+        var module = request.ModuleKey is { } key ? manifest.Get().FindUiModule(key) : null;
+        if (module?.Type != "jira:projectPage")
+        {
+            return Results.Json(new { message = $"'{request.ModuleKey}' is not a jira:projectPage module of the app." }, statusCode: StatusCodes.Status404NotFound);
+        }
+        if (request.ProjectKey is not { } projectKey || site.FindProject(projectKey) is not { } project)
+        {
+            return Results.Json(new { message = $"No project could be found with key '{request.ProjectKey}'." }, statusCode: StatusCodes.Status404NotFound);
+        }
+        var path = string.IsNullOrEmpty(request.Path) ? "/" : request.Path;
+        if (!path.StartsWith('/') || path.StartsWith("//", StringComparison.Ordinal) || path.Contains('\\', StringComparison.Ordinal) || path.Any(char.IsControl))
+        {
+            return Results.Json(new { message = "The path must start with a single '/'." }, statusCode: StatusCodes.Status400BadRequest);
+        }
+        var url = urls.BaseUrl + ProjectPageRoute(project.Key, module.Key) + (path == "/" ? "" : path);
+        return Uri.TryCreate(url, UriKind.Absolute, out var parsed)
+            ? Results.Json(new { url = parsed.AbsoluteUri })
+            : Results.Json(new { message = "The path does not make a valid URL." }, statusCode: StatusCodes.Status400BadRequest);
     }
 
     private static readonly JsonSerializerOptions JsonOptions = new(JsonSerializerDefaults.Web);

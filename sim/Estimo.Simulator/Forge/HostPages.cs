@@ -50,7 +50,12 @@ public static class HostPages
         return sb.ToString();
     }
 
-    public static string Frame(UiModule module, string? projectKey, string? issueKey)
+    /// <summary>
+    /// One module's iframe. <paramref name="appPath"/> is the app's initial history location
+    /// (project pages, e.g. <c>/session/abc</c>); <paramref name="historyBase"/> the host route
+    /// the app's history path is appended to (null: no history in the host URL).
+    /// </summary>
+    public static string Frame(UiModule module, string? projectKey, string? issueKey, string? appPath = null, string? historyBase = null)
     {
         ArgumentNullException.ThrowIfNull(module);
         var sb = new StringBuilder();
@@ -64,6 +69,10 @@ public static class HostPages
         if (issueKey is not null)
         {
             sb.Append(" data-issue-key=\"").Append(Html.Encode(issueKey)).Append('"');
+        }
+        if (historyBase is not null)
+        {
+            sb.Append(" data-history-base=\"").Append(Html.Encode(historyBase)).Append("\" data-app-path=\"").Append(Html.Encode(appPath ?? "/")).Append('"');
         }
         sb.Append("></iframe>\n</section>\n");
         return sb.ToString();

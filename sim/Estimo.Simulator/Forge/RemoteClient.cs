@@ -5,7 +5,8 @@ using System.Security.Cryptography.X509Certificates;
 
 namespace Estimo.Simulator.Forge;
 
-public sealed record RemoteRequest(HttpMethod Method, Uri Url, IReadOnlyDictionary<string, string> Headers, string? JsonBody);
+/// <summary>A call to the remote; the body is sent as <paramref name="ContentType"/> (default application/json).</summary>
+public sealed record RemoteRequest(HttpMethod Method, Uri Url, IReadOnlyDictionary<string, string> Headers, string? JsonBody, string? ContentType = null);
 
 /// <summary>What the remote answered, or why it could not be reached (<see cref="Error"/> set, <see cref="Status"/> 0).</summary>
 public sealed record RemoteResponse(int Status, IReadOnlyDictionary<string, string[]> Headers, string Body, string? Error);
@@ -30,6 +31,12 @@ public sealed class RemoteClient(IHttpClientFactory factory)
         if (request.JsonBody is not null)
         {
             message.Content = new StringContent(request.JsonBody, System.Text.Encoding.UTF8, "application/json");
+            if (request.ContentType is { } contentType)
+            {
+                // As the caller gave it (the relay passes the browser's Content-Type through unchanged).
+                message.Content.Headers.Remove("Content-Type");
+                message.Content.Headers.TryAddWithoutValidation("Content-Type", contentType);
+            }
         }
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         cts.CancelAfter(timeout);

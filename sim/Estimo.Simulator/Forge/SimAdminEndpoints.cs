@@ -19,10 +19,11 @@ public static class SimAdminEndpoints
     {
         ArgumentNullException.ThrowIfNull(app);
         var g = app.MapGroup("/__sim");
-        g.MapPost("/reset", (HttpContext c, JiraSite site, RateLimiter limiter, TokenStore tokens, Lifecycle lifecycle) =>
+        g.MapPost("/reset", (HttpContext c, JiraSite site, RateLimiter limiter, TokenStore tokens, Lifecycle lifecycle, Privacy.AccountPrivacyRegistry privacy) =>
         {
             site.Reset();
             limiter.Reset();
+            privacy.Clear();
             var all = string.Equals(c.Request.Query["all"], "true", StringComparison.OrdinalIgnoreCase);
             if (all)
             {
