@@ -7,32 +7,12 @@ using Estimo.Remote.Tests.Support;
 namespace Estimo.Remote.Tests;
 
 /// <summary>The FIT scheme through real HTTPS on loopback, with a real JWKS server.</summary>
-public sealed class FitAuthenticationTests : IAsyncLifetime
+public sealed class FitAuthenticationTests : RemoteTestBase
 {
-    private readonly FitMinter _minter = new();
-    private JwksServer _jwks = null!;
-    private RemoteHost _host = null!;
-    private HttpClient _client = null!;
-
-    public async ValueTask InitializeAsync()
-    {
-        _jwks = await JwksServer.StartAsync(_minter.JwksJson());
-        _host = await RemoteHost.StartAsync(_jwks.JwksUrl);
-        _client = _host.CreateClient();
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        _client.Dispose();
-        await _host.DisposeAsync();
-        await _jwks.DisposeAsync();
-        _minter.Dispose();
-    }
-
     [Fact]
     public async Task Me_WithValidToken_ReturnsTheVerifiedIdentity()
     {
-        var token = _minter.Mint(FitMinter.Claims(DateTimeOffset.UtcNow));
+        var token = Minter.Mint(FitMinter.Claims(DateTimeOffset.UtcNow));
 
         using var response = await SendAsync(HttpMethod.Get, "/api/me", token);
 
@@ -95,7 +75,7 @@ public sealed class FitAuthenticationTests : IAsyncLifetime
     [Fact]
     public async Task Me_WithReplayedToken_IsRejectedTheSecondTime()
     {
-        var token = _minter.Mint(FitMinter.Claims(DateTimeOffset.UtcNow));
+        var token = Minter.Mint(FitMinter.Claims(DateTimeOffset.UtcNow));
 
         using var first = await SendAsync(HttpMethod.Get, "/api/me", token);
         using var second = await SendAsync(HttpMethod.Get, "/api/me", token);
@@ -112,7 +92,7 @@ public sealed class FitAuthenticationTests : IAsyncLifetime
         using var request = new HttpRequestMessage(HttpMethod.Get, "/api/me");
         request.Headers.Authorization = new AuthenticationHeaderValue("Basic", "dXNlcjpwYXNz");
 
-        using var response = await _client.SendAsync(request, TestContext.Current.CancellationToken);
+        using var response = await Client.SendAsync(request, TestContext.Current.CancellationToken);
 
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
     }
@@ -138,28 +118,28 @@ public sealed class FitAuthenticationTests : IAsyncLifetime
                 claims["iat"] = now.AddMinutes(-10).ToUnixTimeSeconds();
                 claims["nbf"] = now.AddMinutes(-10).ToUnixTimeSeconds();
                 claims["exp"] = now.AddMinutes(-1).ToUnixTimeSeconds();
-                return _minter.Mint(claims);
+                return Minter.Mint(claims);
             case "not-yet-valid":
                 claims["nbf"] = now.AddMinutes(5).ToUnixTimeSeconds();
                 claims["exp"] = now.AddMinutes(6).ToUnixTimeSeconds();
-                return _minter.Mint(claims);
+                return Minter.Mint(claims);
             case "wrong-audience":
-                return _minter.Mint(FitMinter.Claims(now, audience: "ari:cloud:ecosystem::app/00000000-0000-4000-8000-000000000000"));
+                return Minter.Mint(FitMinter.Claims(now, audience: "ari:cloud:ecosystem::app/00000000-0000-4000-8000-000000000000"));
             case "wrong-issuer":
                 claims["iss"] = "someone-else";
-                return _minter.Mint(claims);
+                return Minter.Mint(claims);
             case "hs256":
-                return _minter.Mint(claims, alg: "HS256");
+                return Minter.Mint(claims, alg: "HS256");
             case "none":
-                return _minter.Mint(claims, alg: "none");
+                return Minter.Mint(claims, alg: "none");
             case "unknown-kid":
-                return _minter.Mint(claims, kid: "not-published");
+                return Minter.Mint(claims, kid: "not-published");
             case "tampered":
-                var good = _minter.Mint(claims).Split('.');
-                var other = _minter.Mint(FitMinter.Claims(now, accountId: "attacker")).Split('.');
+                var good = Minter.Mint(claims).Split('.');
+                var other = Minter.Mint(FitMinter.Claims(now, accountId: "attacker")).Split('.');
                 return $"{good[0]}.{other[1]}.{good[2]}";
             case "jku-header":
-                return _minter.Mint(claims, editHeader: h => h["jku"] = "https://attacker.example/jwks.json");
+                return Minter.Mint(claims, editHeader: h => h["jku"] = "https://attacker.example/jwks.json");
             default:
                 throw new ArgumentOutOfRangeException(nameof(kind));
         }
@@ -173,6 +153,6 @@ public sealed class FitAuthenticationTests : IAsyncLifetime
             request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
         }
 
-        return await _client.SendAsync(request, TestContext.Current.CancellationToken);
+        return await Client.SendAsync(request, TestContext.Current.CancellationToken);
     }
 }

@@ -8,35 +8,13 @@ using Estimo.Remote.Tests.Support;
 namespace Estimo.Remote.Tests;
 
 /// <summary>The HTTPS host: headers, CORS, health, and what it refuses to serve.</summary>
-public sealed class HostTests : IAsyncLifetime
+public sealed class HostTests : RemoteTestBase
 {
-    private readonly FitMinter _minter = new();
-    private JwksServer _jwks = null!;
-    private RemoteHost _host = null!;
-    private HttpClient _client = null!;
-
-    public async ValueTask InitializeAsync()
-    {
-        _jwks = await JwksServer.StartAsync(_minter.JwksJson());
-        _host = await RemoteHost.StartAsync(_jwks.JwksUrl);
-        _client = _host.CreateClient();
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        _client.Dispose();
-        await _host.DisposeAsync();
-        await _jwks.DisposeAsync();
-        _minter.Dispose();
-    }
-
-    private static CancellationToken Ct => TestContext.Current.CancellationToken;
-
     [Fact]
     public async Task EveryResponse_CarriesHstsOfAYearAndTheSecurityHeaders()
     {
-        using var ok = await _client.GetAsync("/health/live", Ct);
-        using var unauthorized = await _client.GetAsync("/api/me", Ct);
+        using var ok = await Client.GetAsync("/health/live", Ct);
+        using var unauthorized = await Client.GetAsync("/api/me", Ct);
 
         foreach (var response in new[] { ok, unauthorized })
         {
@@ -54,7 +32,7 @@ public sealed class HostTests : IAsyncLifetime
     [Fact]
     public async Task Liveness_IsAnonymousAndCarriesNoData()
     {
-        using var response = await _client.GetAsync("/health/live", Ct);
+        using var response = await Client.GetAsync("/health/live", Ct);
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync(Ct)).RootElement;
@@ -65,7 +43,7 @@ public sealed class HostTests : IAsyncLifetime
     [Fact]
     public async Task Readiness_IsHealthy_WhenTheDatabaseAndKeysAreThere()
     {
-        using var response = await _client.GetAsync("/health/ready", Ct);
+        using var response = await Client.GetAsync("/health/ready", Ct);
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
     }
@@ -75,7 +53,7 @@ public sealed class HostTests : IAsyncLifetime
     {
         // Speak plain HTTP/1.1 to the TLS port: the server must not answer with content.
         using var tcp = new TcpClient();
-        await tcp.ConnectAsync(IPAddress.Loopback, _host.BaseAddress.Port, Ct);
+        await tcp.ConnectAsync(IPAddress.Loopback, Host.BaseAddress.Port, Ct);
         await using var stream = tcp.GetStream();
         await stream.WriteAsync(Encoding.ASCII.GetBytes("GET /health/live HTTP/1.1\r\nHost: localhost\r\n\r\n"), Ct);
         var buffer = new byte[512];
@@ -102,8 +80,8 @@ public sealed class HostTests : IAsyncLifetime
         using var forge = Preflight("https://abc123.cdn.prod.atlassian-dev.net");
         using var other = Preflight("https://evil.example.com");
 
-        using var allowed = await _client.SendAsync(forge, Ct);
-        using var refused = await _client.SendAsync(other, Ct);
+        using var allowed = await Client.SendAsync(forge, Ct);
+        using var refused = await Client.SendAsync(other, Ct);
 
         Assert.Equal("https://abc123.cdn.prod.atlassian-dev.net", allowed.Headers.GetValues("Access-Control-Allow-Origin").Single());
         Assert.False(refused.Headers.Contains("Access-Control-Allow-Origin"));
@@ -114,12 +92,12 @@ public sealed class HostTests : IAsyncLifetime
     public async Task Tokens_NeverReachTheLog_EvenOnFailures()
     {
         var now = DateTimeOffset.UtcNow;
-        var valid = _minter.Mint(FitMinter.Claims(now));
+        var valid = Minter.Mint(FitMinter.Claims(now));
         var userToken = FitMinter.FakeOAuthToken(now.AddHours(1), "user");
         var systemToken = FitMinter.FakeOAuthToken(now.AddHours(1), "system");
         var expiredClaims = FitMinter.Claims(now);
         expiredClaims["exp"] = now.AddMinutes(-5).ToUnixTimeSeconds();
-        var expired = _minter.Mint(expiredClaims);
+        var expired = Minter.Mint(expiredClaims);
         var tampered = valid[..^4] + "AAAA";
 
         foreach (var token in new[] { valid, valid, expired, tampered, "Zm9vYmFyYmF6.cXV4.cXV1eA" })
@@ -128,17 +106,17 @@ public sealed class HostTests : IAsyncLifetime
             request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
             request.Headers.Add("x-forge-oauth-user", userToken);
             request.Headers.Add("x-forge-oauth-system", systemToken);
-            using var response = await _client.SendAsync(request, Ct);
+            using var response = await Client.SendAsync(request, Ct);
         }
 
         // The request log line is written after the response is sent; wait for the last one.
-        for (var waited = 0; waited < 50 && _host.Log.Lines.Count(l => l.Contains("/api/me", StringComparison.Ordinal)) < 5; waited++)
+        for (var waited = 0; waited < 50 && Host.Log.Lines.Count(l => l.Contains("/api/me", StringComparison.Ordinal)) < 5; waited++)
         {
             await Task.Delay(100, Ct);
         }
 
-        var log = _host.Log.Text;
-        Assert.NotEmpty(_host.Log.Lines);
+        var log = Host.Log.Text;
+        Assert.NotEmpty(Host.Log.Lines);
         foreach (var secret in new[] { valid, expired, tampered, userToken, systemToken, "Zm9vYmFyYmF6.cXV4.cXV1eA" })
         {
             foreach (var segment in secret.Split('.').Where(s => s.Length >= 8))
@@ -150,7 +128,7 @@ public sealed class HostTests : IAsyncLifetime
         // The request log names the route template, not the raw URL with its query.
         Assert.True(log.Contains("/api/me", StringComparison.Ordinal), "no request log line for /api/me; log was:\n" + log);
         Assert.DoesNotContain("token=", log, StringComparison.Ordinal);
-        foreach (var line in _host.Log.Lines)
+        foreach (var line in Host.Log.Lines)
         {
             var json = JsonDocument.Parse(line).RootElement;
             Assert.Equal("8.11.0", json.GetProperty("ecs.version").GetString());

@@ -11,28 +11,8 @@ using Microsoft.Extensions.DependencyInjection;
 namespace Estimo.Remote.Tests;
 
 /// <summary><c>POST /forge/lifecycle</c> through real HTTPS, with the real store on SQLite.</summary>
-public sealed class LifecycleTests : IAsyncLifetime
+public sealed class LifecycleTests : RemoteTestBase
 {
-    private readonly FitMinter _minter = new();
-    private JwksServer _jwks = null!;
-    private RemoteHost _host = null!;
-    private HttpClient _client = null!;
-
-    public async ValueTask InitializeAsync()
-    {
-        _jwks = await JwksServer.StartAsync(_minter.JwksJson());
-        _host = await RemoteHost.StartAsync(_jwks.JwksUrl);
-        _client = _host.CreateClient();
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        _client.Dispose();
-        await _host.DisposeAsync();
-        await _jwks.DisposeAsync();
-        _minter.Dispose();
-    }
-
     [Fact]
     public async Task Installed_RecordsTheInstallation_AndARetryChangesNothing()
     {
@@ -44,7 +24,7 @@ public sealed class LifecycleTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.OK, retry.StatusCode);
         Assert.Equal("Unchanged", (await retry.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("change").GetString());
 
-        using var scope = _host.Services.CreateScope();
+        using var scope = Host.Services.CreateScope();
         var stored = await scope.ServiceProvider.GetRequiredService<IInstallationStore>().FindAsync(FitMinter.InstallationId, Ct);
         Assert.NotNull(stored);
         Assert.Equal(FitMinter.CloudId, stored.CloudId);
@@ -64,7 +44,7 @@ public sealed class LifecycleTests : IAsyncLifetime
         using var upgraded = await PostEventAsync(upgrade);
 
         Assert.Equal(HttpStatusCode.OK, upgraded.StatusCode);
-        using var scope = _host.Services.CreateScope();
+        using var scope = Host.Services.CreateScope();
         var stored = await scope.ServiceProvider.GetRequiredService<IInstallationStore>().FindAsync(FitMinter.InstallationId, Ct);
         Assert.Equal("3.0.0", stored!.AppVersion);
         Assert.NotNull(stored.UpgradedAt);
@@ -79,7 +59,7 @@ public sealed class LifecycleTests : IAsyncLifetime
         using var response = await PostEventAsync(body);
 
         Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
-        using var scope = _host.Services.CreateScope();
+        using var scope = Host.Services.CreateScope();
         Assert.Null(await scope.ServiceProvider.GetRequiredService<IInstallationStore>().FindAsync(FitMinter.InstallationId, Ct));
     }
 
@@ -131,7 +111,7 @@ public sealed class LifecycleTests : IAsyncLifetime
             Content = new StringContent(InstalledEvent().ToJsonString(), Encoding.UTF8, "application/json"),
         };
 
-        using var response = await _client.SendAsync(request, Ct);
+        using var response = await Client.SendAsync(request, Ct);
 
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
     }
@@ -143,25 +123,23 @@ public sealed class LifecycleTests : IAsyncLifetime
         var systemToken = FitMinter.FakeOAuthToken(DateTimeOffset.UtcNow.AddHours(1), "app-system-user");
 
         using var request = new HttpRequestMessage(HttpMethod.Get, "/api/me");
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", _minter.Mint(FitMinter.Claims(DateTimeOffset.UtcNow)));
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", Minter.Mint(FitMinter.Claims(DateTimeOffset.UtcNow)));
         request.Headers.Add("x-forge-oauth-system", systemToken);
-        using var response = await _client.SendAsync(request, Ct);
+        using var response = await Client.SendAsync(request, Ct);
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        using var scope = _host.Services.CreateScope();
+        using var scope = Host.Services.CreateScope();
         var cached = await scope.ServiceProvider.GetRequiredService<ISystemTokenCache>().FindValidAsync(FitMinter.InstallationId, Ct);
         Assert.Equal(systemToken, cached);
 
         // At rest it is sealed: the SQLite file does not contain the token's text.
-        foreach (var file in Directory.EnumerateFiles(Path.Combine(_host.Root, "data"), "*", SearchOption.AllDirectories))
+        foreach (var file in Directory.EnumerateFiles(Path.Combine(Host.Root, "data"), "*", SearchOption.AllDirectories))
         {
             var bytes = await ReadSharedAsync(file);
             Assert.DoesNotContain(systemToken, Encoding.UTF8.GetString(bytes), StringComparison.Ordinal);
             Assert.DoesNotContain(systemToken.Split('.')[2], Encoding.UTF8.GetString(bytes), StringComparison.Ordinal);
         }
     }
-
-    private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     private static async Task<byte[]> ReadSharedAsync(string path)
     {
@@ -191,7 +169,7 @@ public sealed class LifecycleTests : IAsyncLifetime
         {
             Content = new StringContent(body, Encoding.UTF8, contentType),
         };
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", _minter.Mint(claims));
-        return await _client.SendAsync(request, Ct);
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", Minter.Mint(claims));
+        return await Client.SendAsync(request, Ct);
     }
 }

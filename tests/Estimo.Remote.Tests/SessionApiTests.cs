@@ -10,7 +10,7 @@ using Estimo.Remote.Tests.Support;
 namespace Estimo.Remote.Tests;
 
 /// <summary>The session API of docs/api.md, through real HTTPS, with Jira asked as each user.</summary>
-public sealed class SessionApiTests : IAsyncLifetime
+public sealed class SessionApiTests : RemoteTestBase
 {
     private const string Facilitator = "5b10ac8d82e05b22cc7d4ef5";
     private const string Voter = "5b10a2844c20165700ede21g";
@@ -19,32 +19,23 @@ public sealed class SessionApiTests : IAsyncLifetime
     private const string VoterToken = "user-token-voter";
     private const string ReaderToken = "user-token-reader";
 
-    private readonly FitMinter _minter = new();
-    private JwksServer _jwks = null!;
     private JiraStub _jira = null!;
-    private RemoteHost _host = null!;
-    private HttpClient _client = null!;
 
-    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+    protected override IDictionary<string, string?> Settings => new Dictionary<string, string?> { ["Sessions:LongPollTimeout"] = "00:00:02" };
 
-    public async ValueTask InitializeAsync()
+    public override async ValueTask InitializeAsync()
     {
-        _jwks = await JwksServer.StartAsync(_minter.JwksJson());
+        await base.InitializeAsync();
         _jira = await JiraStub.StartAsync();
         _jira.Users[FacilitatorToken] = (true, ["10001", "10002", "10003"]);
         _jira.Users[VoterToken] = (false, ["10001", "10002"]);
         _jira.Users[ReaderToken] = (false, ["10001", "10002", "10003"]);
-        _host = await RemoteHost.StartAsync(_jwks.JwksUrl, new Dictionary<string, string?> { ["Sessions:LongPollTimeout"] = "00:00:02" });
-        _client = _host.CreateClient();
     }
 
-    public async ValueTask DisposeAsync()
+    public override async ValueTask DisposeAsync()
     {
-        _client.Dispose();
-        await _host.DisposeAsync();
         await _jira.DisposeAsync();
-        await _jwks.DisposeAsync();
-        _minter.Dispose();
+        await base.DisposeAsync();
     }
 
     [Fact]
@@ -112,7 +103,7 @@ public sealed class SessionApiTests : IAsyncLifetime
         using var request = Request(HttpMethod.Post, "/api/sessions", Facilitator, FacilitatorToken);
         request.Content = new StringContent("{\"projectKey\": ", Encoding.UTF8, "application/json");
 
-        using var response = await _client.SendAsync(request, Ct);
+        using var response = await Client.SendAsync(request, Ct);
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
@@ -124,7 +115,7 @@ public sealed class SessionApiTests : IAsyncLifetime
         using var request = Request(HttpMethod.Post, "/api/sessions", Facilitator, FacilitatorToken);
         request.Content = new StringContent("{\"pad\":\"" + new string('x', 300 * 1024) + "\"}", Encoding.UTF8, "application/json");
 
-        using var response = await _client.SendAsync(request, Ct);
+        using var response = await Client.SendAsync(request, Ct);
 
         Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
     }
@@ -320,7 +311,7 @@ public sealed class SessionApiTests : IAsyncLifetime
     private async Task<string> CreatedSessionAsync(string deck = "fibonacci")
     {
         using var response = await SendAsync(HttpMethod.Post, "/api/sessions", Facilitator, CreateBody(deck), FacilitatorToken);
-        Assert.True(response.StatusCode == HttpStatusCode.Created, $"create answered {(int)response.StatusCode}; log: {_host.Log.Text}");
+        Assert.True(response.StatusCode == HttpStatusCode.Created, $"create answered {(int)response.StatusCode}; log: {Host.Log.Text}");
         return (await ReadAsync(response))["sessionId"]!.GetValue<string>();
     }
 
@@ -349,7 +340,7 @@ public sealed class SessionApiTests : IAsyncLifetime
         var claims = FitMinter.Claims(DateTimeOffset.UtcNow, installationId: installation, accountId: account);
         claims["app"]!["apiBaseUrl"] = _jira.ApiBaseUrl.ToString();
         var request = new HttpRequestMessage(method, path);
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", _minter.Mint(claims));
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", Minter.Mint(claims));
         if (userToken is not null)
         {
             request.Headers.Add("x-forge-oauth-user", userToken);
@@ -366,7 +357,7 @@ public sealed class SessionApiTests : IAsyncLifetime
             request.Content = JsonContent.Create(body);
         }
 
-        return await _client.SendAsync(request, Ct);
+        return await Client.SendAsync(request, Ct);
     }
 
     private static async Task<JsonNode> ReadAsync(HttpResponseMessage response) =>

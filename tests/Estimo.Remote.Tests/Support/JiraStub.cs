@@ -1,12 +1,6 @@
-using System.Net;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace Estimo.Remote.Tests.Support;
 
@@ -20,21 +14,24 @@ public sealed class JiraStub : IAsyncDisposable
 
     private JiraStub(WebApplication app) => _app = app;
 
-    public Uri ApiBaseUrl { get; private set; } = null!;
+    public Uri ApiBaseUrl { get; private init; } = null!;
 
     /// <summary>Token → (can edit in the project, issue ids the user can browse).</summary>
     public Dictionary<string, (bool CanEdit, HashSet<string> Visible)> Users { get; } = new(StringComparer.Ordinal);
 
     public static async Task<JiraStub> StartAsync()
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.UseKestrel(k => k.Listen(IPAddress.Loopback, 0));
-        var app = builder.Build();
-        var stub = new JiraStub(app);
+        JiraStub? stub = null;
+        var (app, baseAddress) = await LoopbackServer.StartAsync(app => Map(app, () => stub!));
+        stub = new JiraStub(app) { ApiBaseUrl = new Uri(baseAddress, $"/ex/jira/{FitMinter.CloudId}") };
+        return stub;
+    }
+
+    private static void Map(WebApplication app, Func<JiraStub> current)
+    {
         app.MapGet("/ex/jira/{cloudId}/rest/api/3/mypermissions", (HttpContext http, string permissions) =>
         {
-            if (stub.User(http) is not { } user)
+            if (current().User(http) is not { } user)
             {
                 return Results.Json(new JsonObject { ["errorMessages"] = new JsonArray("Unauthorized") }, statusCode: 401);
             }
@@ -46,7 +43,7 @@ public sealed class JiraStub : IAsyncDisposable
         });
         app.MapPost("/ex/jira/{cloudId}/rest/api/3/search/jql", async (HttpContext http) =>
         {
-            if (stub.User(http) is not { } user)
+            if (current().User(http) is not { } user)
             {
                 return Results.Json(new JsonObject { ["errorMessages"] = new JsonArray("Unauthorized") }, statusCode: 401);
             }
@@ -57,10 +54,6 @@ public sealed class JiraStub : IAsyncDisposable
             var issues = new JsonArray([.. ids.Where(user.Visible.Contains).Select(id => (JsonNode)new JsonObject { ["id"] = id })]);
             return Results.Json(new JsonObject { ["issues"] = issues, ["isLast"] = true });
         });
-        await app.StartAsync();
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        stub.ApiBaseUrl = new Uri(new Uri(address), $"/ex/jira/{FitMinter.CloudId}");
-        return stub;
     }
 
     public async ValueTask DisposeAsync() => await _app.DisposeAsync();

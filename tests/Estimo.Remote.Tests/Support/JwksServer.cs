@@ -1,11 +1,5 @@
-using System.Net;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace Estimo.Remote.Tests.Support;
 
@@ -17,7 +11,7 @@ public sealed class JwksServer : IAsyncDisposable
 
     private JwksServer(WebApplication app) => _app = app;
 
-    public Uri JwksUrl { get; private set; } = null!;
+    public Uri JwksUrl { get; private init; } = null!;
 
     public int Requests => Volatile.Read(ref _requests);
 
@@ -26,19 +20,13 @@ public sealed class JwksServer : IAsyncDisposable
 
     public static async Task<JwksServer> StartAsync(string document)
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.UseKestrel(k => k.Listen(IPAddress.Loopback, 0));
-        var app = builder.Build();
-        var server = new JwksServer(app) { Document = document };
-        app.MapGet("/.well-known/jwks.json", () =>
+        JwksServer? server = null;
+        var (app, baseAddress) = await LoopbackServer.StartAsync(app => app.MapGet("/.well-known/jwks.json", () =>
         {
-            Interlocked.Increment(ref server._requests);
+            Interlocked.Increment(ref server!._requests);
             return Results.Text(server.Document, "application/json");
-        });
-        await app.StartAsync();
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        server.JwksUrl = new Uri(new Uri(address), "/.well-known/jwks.json");
+        }));
+        server = new JwksServer(app) { Document = document, JwksUrl = new Uri(baseAddress, "/.well-known/jwks.json") };
         return server;
     }
 
