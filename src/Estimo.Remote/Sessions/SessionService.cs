@@ -194,26 +194,27 @@ internal sealed partial class SessionService(
 
     private async Task<bool> SaveAsync(SessionHub.Slot slot, StoredPokerSession stored, long loadedVersion, CancellationToken cancellationToken)
     {
-        bool saved;
+        var saved = false;
         try
         {
             saved = await store.TrySaveAsync(stored, loadedVersion, cancellationToken);
         }
-        catch
+        finally
         {
-            // The in-memory copy holds a change the database did not take: forget it.
-            slot.Session = null;
-            throw;
+            if (!saved)
+            {
+                // The in-memory copy holds a change the database did not take (a lost race,
+                // or a failure): forget it, so the next operation reloads the stored state.
+                slot.Session = null;
+            }
         }
 
-        if (!saved)
+        if (saved)
         {
-            slot.Session = null;
-            return false;
+            slot.Publish();
         }
 
-        slot.Publish();
-        return true;
+        return saved;
     }
 
     [LoggerMessage(5001, LogLevel.Information, "Session {SessionId} created for installation {InstallationId} with {IssueCount} issues")]
