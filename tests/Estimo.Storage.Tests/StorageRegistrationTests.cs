@@ -117,6 +117,28 @@ public sealed class StorageRegistrationTests : IDisposable
     }
 
     [Fact]
+    public async Task Startup_WhenTheKeyringLacksAKekThatWrapsDataKeys_RefusesNamingIt()
+    {
+        var settings = SqliteSettings(applyMigrations: true);
+        string kekId;
+        await using (var first = Build(settings))
+        {
+            await StartAsync(first);
+            var registration = Some.Registration();
+            await first.GetRequiredService<IInstallationStore>().RecordInstalledAsync(registration, Ct);
+            await first.GetRequiredService<ISystemTokenCache>().StoreAsync(registration.InstallationId, Some.Token(), DateTimeOffset.UtcNow.AddHours(1), Ct);
+            kekId = first.GetRequiredService<IKeyEncryptionProvider>().PrimaryKekId;
+        }
+
+        File.Delete(settings["Security:LocalKey:KeyringFile"]!); // lost: the next start creates a new, empty keyring
+        await using var second = Build(settings);
+
+        var exception = await Assert.ThrowsAsync<LocalKeyFileException>(() => StartAsync(second));
+
+        Assert.Contains($"lacks KEK(s) that wrap data keys in the database: {kekId} (1 data key(s))", exception.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Keyring_WhenNotConfigured_LivesInKeysBesideTheDataDirectory()
     {
         await using var services = Build(new() { ["Storage:DataDirectory"] = _directory.Combine("state", "data") });
