@@ -99,6 +99,32 @@ public abstract class KeyRotationContractTests<TFixture> : IClassFixture<TFixtur
         await AssertAllOpenAsync(values, fresh: true);
     }
 
+    [Fact]
+    public async Task Shred_WhenTheAuditWriteFails_DestroysNothing()
+    {
+        var values = await SealSomeAsync(1);
+        var installation = values[0].Binding.InstallationId;
+        await using (var db = Fixture.CreateContext())
+        {
+            await db.Database.ExecuteSqlRawAsync("ALTER TABLE audit_events RENAME TO audit_events_offline", Ct);
+        }
+
+        try
+        {
+            await Assert.ThrowsAnyAsync<Exception>(() => Keys.ShredAsync("erin", installation, Ct));
+            await Assert.ThrowsAnyAsync<Exception>(() => Keys.RotateDataKeysAsync("erin", installation, 10, null, Ct));
+        }
+        finally
+        {
+            await using var db = Fixture.CreateContext();
+            await db.Database.ExecuteSqlRawAsync("ALTER TABLE audit_events_offline RENAME TO audit_events", Ct);
+        }
+
+        await AssertAllOpenAsync(values, fresh: true);
+        await using var check = Fixture.CreateContext();
+        Assert.Equal([1], await check.InstallationKeys.Where(k => k.InstallationId == installation && k.RetiredAt == null).Select(k => k.Version).ToListAsync(Ct));
+    }
+
     private async Task<List<(SecretBinding Binding, byte[] Plaintext, byte[] Sealed)>> SealSomeAsync(int count, bool sameInstallation = false)
     {
         var result = new List<(SecretBinding, byte[], byte[])>();
