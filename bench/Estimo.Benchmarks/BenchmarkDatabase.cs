@@ -67,6 +67,49 @@ public sealed class BenchmarkDatabase : IAsyncDisposable
         await transaction.CommitAsync();
     }
 
+    /// <summary>
+    /// Registers <paramref name="installations"/> installations with <paramref name="valuesEach"/>
+    /// sealed session-state values of <paramref name="valueSize"/> bytes each (sealed through the
+    /// real protector; rows inserted with raw SQL).
+    /// </summary>
+    public async Task SeedSealedValuesAsync(int installations, int valuesEach, int valueSize)
+    {
+        var protector = Services.GetRequiredService<Estimo.Core.Security.ISecretProtector>();
+        var plaintext = new byte[valueSize];
+        Random.Shared.NextBytes(plaintext);
+        var rows = new List<(string Id, string Installation, byte[] State)>();
+        for (var i = 0; i < installations; i++)
+        {
+            // Through EF (the installation and its data key) before the raw transaction locks the file.
+            var installationId = await InstallAsync();
+            for (var v = 0; v < valuesEach; v++)
+            {
+                var sessionId = Guid.NewGuid().ToString("N");
+                rows.Add((sessionId, installationId, await protector.ProtectAsync(plaintext, new Estimo.Core.Security.SecretBinding("poker_sessions", "state", sessionId, installationId), CancellationToken.None)));
+            }
+        }
+
+        await using var connection = new SqliteConnection($"Data Source={DatabaseFile};Pooling=false");
+        await connection.OpenAsync();
+        await using var transaction = await connection.BeginTransactionAsync();
+        await using var insert = connection.CreateCommand();
+        insert.CommandText = """
+            INSERT INTO poker_sessions (id, installation_id, project_key, board_id, estimation_field_id, source_kind, sprint_id, facilitator_account_id,
+                mode, status, created_at, ended_at, updated_at, issue_count, participant_count, version, sealed_state)
+            VALUES ($id, $installation, 'EST', NULL, 'customfield_10016', 'Backlog', NULL, 'f', 'Live', 'Active', 0, NULL, 0, 1, 1, 1, $state)
+            """;
+        var id = insert.Parameters.Add("$id", SqliteType.Text);
+        var installation = insert.Parameters.Add("$installation", SqliteType.Text);
+        var state = insert.Parameters.Add("$state", SqliteType.Blob);
+        foreach (var row in rows)
+        {
+            (id.Value, installation.Value, state.Value) = (row.Id, row.Installation, row.State);
+            await insert.ExecuteNonQueryAsync();
+        }
+
+        await transaction.CommitAsync();
+    }
+
     public async ValueTask DisposeAsync()
     {
         await Services.DisposeAsync();
