@@ -105,6 +105,7 @@ internal static class KeyCommands
     {
         var keys = services.GetRequiredService<KeyMaintenance>();
         await keys.Provider.CheckAsync(cancellationToken);
+        await keys.EnsureEveryKekIsHeldAsync(cancellationToken);
         return keys;
     }
 }

@@ -1,5 +1,4 @@
 using Estimo.Storage.Security;
-using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -16,7 +15,7 @@ namespace Estimo.Storage;
 internal sealed class StorageStartup(
     IKeyEncryptionProvider keyProvider,
     IDatabaseMigrator migrator,
-    IDbContextFactory<EstimoDbContext> contexts,
+    KeyMaintenance keyMaintenance,
     IOptions<StorageOptions> options,
     ILogger<StorageStartup> logger) : IHostedService
 {
@@ -61,37 +60,8 @@ internal sealed class StorageStartup(
         }
     }
 
-    /// <summary>
-    /// Refuses to start when data keys are wrapped by a local KEK the keyring does not hold
-    /// (a lost or replaced keyring): serving would fail every sealed read and, worse, seal new
-    /// values under a fresh keyring while the old data waits for the real one.
-    /// </summary>
-    private async Task EnsureEveryKekIsHeldAsync(CancellationToken cancellationToken)
-    {
-        if (keyProvider is not LocalKeyProvider local)
-        {
-            return;
-        }
-
-        List<(string KekId, int Count)> missing;
-        await using (var db = await contexts.CreateDbContextAsync(cancellationToken))
-        {
-            var held = local.KekIds.ToList();
-            var rows = await db.InstallationKeys
-                .Where(k => k.KekId != DataKeyRing.ShreddedKekId && !held.Contains(k.KekId))
-                .GroupBy(k => k.KekId)
-                .Select(g => new { g.Key, Count = g.Count() })
-                .ToListAsync(cancellationToken);
-            missing = [.. rows.Select(r => (r.Key, r.Count))];
-        }
-
-        if (missing.Count > 0)
-        {
-            throw new LocalKeyFileException(
-                local.KeyringFile,
-                $"it lacks KEK(s) that wrap data keys in the database: {string.Join(", ", missing.Select(m => $"{m.KekId} ({m.Count} data key(s))"))}. Restore the keyring from its backup (see docs/runbook.md).");
-        }
-    }
+    private Task EnsureEveryKekIsHeldAsync(CancellationToken cancellationToken) =>
+        keyMaintenance.EnsureEveryKekIsHeldAsync(cancellationToken);
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 }

@@ -93,6 +93,21 @@ public sealed class KeyCommandsTests : IDisposable
         Assert.All(before.Where(v => !v.Key.StartsWith(victim + "|", StringComparison.Ordinal)), v => Assert.Equal(v.Value, after[v.Key]));
     }
 
+    [Fact]
+    public async Task AnyKeysCommand_WithALostKeyring_RefusesNamingTheMissingKek()
+    {
+        Assert.Equal(0, (await RunAsync("migrate")).ExitCode);
+        await SeedAsync(installations: 2, sessionsEach: 1);
+        var kek = (string)(await ScalarAsync("SELECT DISTINCT kek_id FROM installation_keys"))!;
+        File.Delete(Path.Combine(_workDir, ".estimo", "keys", "keyring.json"));
+
+        var result = await RunAsync("keys", "rewrap");
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Single(result.Error.Trim().Split('\n'));
+        Assert.Contains($"lacks KEK(s) that wrap data keys in the database: {kek} (2 data key(s))", result.Error, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("keys", "shred", "--installation", "x")]
     [InlineData("keys", "rotate-dek")]

@@ -40,6 +40,35 @@ public sealed class KeyMaintenance
     /// <summary>The key provider in use.</summary>
     public IKeyEncryptionProvider Provider => _keys.Provider;
 
+    /// <summary>
+    /// Throws when data keys in the database are wrapped by a local KEK the keyring does not
+    /// hold (a lost or replaced keyring): serving, or operating on keys, would then fail every
+    /// sealed read and seal new values under a keyring the old data knows nothing about.
+    /// Under KMS there is nothing to compare locally; KMS answers for its keys.
+    /// </summary>
+    /// <exception cref="LocalKeyFileException">A KEK is missing; the message names it and how many data keys it wraps.</exception>
+    public async Task EnsureEveryKekIsHeldAsync(CancellationToken cancellationToken)
+    {
+        if (_keys.Provider is not LocalKeyProvider local)
+        {
+            return;
+        }
+
+        var held = local.KekIds.ToList();
+        await using var db = await _contexts.CreateDbContextAsync(cancellationToken);
+        var missing = await db.InstallationKeys
+            .Where(k => k.KekId != DataKeyRing.ShreddedKekId && !held.Contains(k.KekId))
+            .GroupBy(k => k.KekId)
+            .Select(g => new { KekId = g.Key, Count = g.Count() })
+            .ToListAsync(cancellationToken);
+        if (missing.Count > 0)
+        {
+            throw new LocalKeyFileException(
+                local.KeyringFile,
+                $"it lacks KEK(s) that wrap data keys in the database: {string.Join(", ", missing.Select(m => $"{m.KekId} ({m.Count} data key(s))"))}. Restore the keyring from its backup (see docs/runbook.md).");
+        }
+    }
+
     /// <summary>Adds a KEK to the local keyring, optionally as primary.</summary>
     public async Task<string> AddKekAsync(string actor, bool makePrimary, CancellationToken cancellationToken)
     {
