@@ -45,6 +45,7 @@ internal static class OpsHost
         try
         {
             _ = provider.GetRequiredService<IOptions<StorageOptions>>().Value;
+            _ = provider.GetRequiredService<IOptions<Estimo.Storage.Security.SecurityOptions>>().Value;
         }
         catch (OptionsValidationException ex)
         {

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Estimo.Ops;
 using Estimo.Storage;
+using Estimo.Storage.Security;
 using Microsoft.Extensions.DependencyInjection;
 
 // estimo-ops: the operator CLI. Errors are one line on standard error with a non-zero exit:
@@ -42,7 +43,8 @@ status.SetAction((parse, ct) => RunAsync(parse.GetValue(set) ?? [], async (servi
 }, ct));
 
 var migrations = new Command("migrations", "Database schema migrations.") { status };
-var root = new RootCommand("estimo-ops: operate an Estimo deployment.") { migrate, migrations };
+var keys = KeyCommands.Create(set, RunAsync);
+var root = new RootCommand("estimo-ops: operate an Estimo deployment.") { migrate, migrations, keys };
 
 var parsed = root.Parse(args);
 if (parsed.Errors.Count > 0)
@@ -64,6 +66,16 @@ static async Task<int> RunAsync(string[] settings, Func<IServiceProvider, Cancel
     catch (OpsException ex)
     {
         await Console.Error.WriteLineAsync($"estimo-ops: {ex.Message}");
+        return 1;
+    }
+    catch (KeyMaintenanceException ex)
+    {
+        await Console.Error.WriteLineAsync($"estimo-ops: refused: {ex.Message}");
+        return 1;
+    }
+    catch (KeyProviderException ex)
+    {
+        await Console.Error.WriteLineAsync($"estimo-ops: {FirstLine(ex.Message)}");
         return 1;
     }
     catch (System.Data.Common.DbException ex)

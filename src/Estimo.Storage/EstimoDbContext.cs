@@ -22,6 +22,10 @@ public abstract class EstimoDbContext : DbContext
 
     internal DbSet<PokerSessionEntity> PokerSessions => Set<PokerSessionEntity>();
 
+    internal DbSet<InstallationKeyEntity> InstallationKeys => Set<InstallationKeyEntity>();
+
+    internal DbSet<AuditEventEntity> AuditEvents => Set<AuditEventEntity>();
+
     /// <summary>True when <paramref name="exception"/> is a primary-key or unique-index violation.</summary>
     internal abstract bool IsUniqueViolation(DbUpdateException exception);
 
@@ -95,6 +99,37 @@ public abstract class EstimoDbContext : DbContext
                 .HasForeignKey(s => s.InstallationId)
                 .HasConstraintName("fk_poker_sessions_installations_installation_id")
                 .OnDelete(DeleteBehavior.Cascade);
+        });
+
+        modelBuilder.Entity<InstallationKeyEntity>(key =>
+        {
+            key.ToTable("installation_keys");
+            key.HasKey(k => new { k.InstallationId, k.Version }).HasName("pk_installation_keys");
+            key.Property(k => k.InstallationId).HasColumnName("installation_id").HasMaxLength(200);
+            key.Property(k => k.Version).HasColumnName("version").ValueGeneratedNever();
+            key.Property(k => k.KekId).HasColumnName("kek_id").HasMaxLength(255).IsConcurrencyToken();
+            key.Property(k => k.WrappedKey).HasColumnName("wrapped_key");
+            key.Property(k => k.CreatedAt).HasColumnName("created_at");
+            key.Property(k => k.RetiredAt).HasColumnName("retired_at");
+            key.HasIndex(k => k.KekId).HasDatabaseName("ix_installation_keys_kek_id");
+            key.HasOne(k => k.Installation)
+                .WithMany()
+                .HasForeignKey(k => k.InstallationId)
+                .HasConstraintName("fk_installation_keys_installations_installation_id")
+                .OnDelete(DeleteBehavior.Cascade);
+        });
+
+        modelBuilder.Entity<AuditEventEntity>(audit =>
+        {
+            audit.ToTable("audit_events");
+            audit.HasKey(a => a.Id).HasName("pk_audit_events");
+            audit.Property(a => a.Id).HasColumnName("id").ValueGeneratedOnAdd();
+            audit.Property(a => a.OccurredAt).HasColumnName("occurred_at");
+            audit.Property(a => a.Actor).HasColumnName("actor").HasMaxLength(200);
+            audit.Property(a => a.Action).HasColumnName("action").HasMaxLength(100);
+            audit.Property(a => a.Subject).HasColumnName("subject").HasMaxLength(255);
+            audit.Property(a => a.Details).HasColumnName("details");
+            audit.HasIndex(a => new { a.Action, a.Subject }).HasDatabaseName("ix_audit_events_action_subject");
         });
     }
 }

@@ -12,7 +12,13 @@ internal sealed class StoragePaths(string baseDirectory)
 
     public string DataDirectory(StorageOptions options) => Path.GetFullPath(options.DataDirectory, baseDirectory);
 
-    /// <summary>The configured key file, else <c>keys/local.key</c> beside the data directory.</summary>
+    /// <summary>The configured keyring, else <c>keys/keyring.json</c> beside the data directory.</summary>
+    public string KeyringFile(LocalKeyOptions keyOptions, StorageOptions storageOptions) =>
+        string.IsNullOrWhiteSpace(keyOptions.KeyringFile)
+            ? Path.GetFullPath(Path.Combine(DataDirectory(storageOptions), "..", "keys", "keyring.json"))
+            : Path.GetFullPath(keyOptions.KeyringFile, baseDirectory);
+
+    /// <summary>The former key file, else <c>keys/local.key</c> beside the data directory.</summary>
     public string KeyFile(LocalKeyOptions keyOptions, StorageOptions storageOptions) =>
         string.IsNullOrWhiteSpace(keyOptions.KeyFile)
             ? Path.GetFullPath(Path.Combine(DataDirectory(storageOptions), "..", "keys", "local.key"))

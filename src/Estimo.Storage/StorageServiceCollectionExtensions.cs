@@ -17,11 +17,12 @@ namespace Microsoft.Extensions.DependencyInjection;
 public static class StorageServiceCollectionExtensions
 {
     /// <summary>
-    /// Registers the <c>Storage</c> and <c>Security:LocalKey</c> options (validated at
-    /// start-up), a pooled context factory for the configured provider, the stores,
-    /// <see cref="IDatabaseMigrator"/>, <see cref="IStorageHealth"/>, the
-    /// <see cref="LocalKeySecretProtector"/> as <see cref="ISecretProtector"/>, and a hosted
-    /// service that checks the key file (and migrates only when
+    /// Registers the <c>Storage</c>, <c>Security</c> and <c>Security:LocalKey</c> options
+    /// (validated at start-up), a pooled context factory for the configured provider, the
+    /// stores, <see cref="IDatabaseMigrator"/>, <see cref="IStorageHealth"/>, envelope
+    /// encryption (<see cref="ISecretProtector"/> over the key provider that
+    /// <c>Security:KeyProvider</c> names), <see cref="KeyMaintenance"/>, and a hosted
+    /// service that checks the key provider (and migrates only when
     /// <see cref="StorageOptions.ApplyMigrationsOnStartup"/> is set) before the host serves.
     /// </summary>
     public static IServiceCollection AddEstimoStorage(this IServiceCollection services, IConfiguration configuration)
@@ -35,18 +36,25 @@ public static class StorageServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<StorageOptions>, StorageOptionsValidator>());
         services.AddOptions<LocalKeyOptions>()
             .Bind(configuration.GetSection(LocalKeyOptions.SectionName));
+        services.AddOptions<SecurityOptions>()
+            .Bind(configuration.GetSection(SecurityOptions.SectionName))
+            .ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<SecurityOptions>, SecurityOptionsValidator>());
 
         services.AddLogging();
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton(sp => StoragePaths.For(sp.GetService<IHostEnvironment>()));
         services.TryAddSingleton<IDbContextFactory<EstimoDbContext>, EstimoDbContextFactory>();
 
-        services.TryAddSingleton(sp => new LocalKeySecretProtector(
-            sp.GetRequiredService<StoragePaths>().KeyFile(
-                sp.GetRequiredService<IOptions<LocalKeyOptions>>().Value,
-                sp.GetRequiredService<IOptions<StorageOptions>>().Value),
-            sp.GetRequiredService<ILogger<LocalKeySecretProtector>>()));
-        services.TryAddSingleton<ISecretProtector>(sp => sp.GetRequiredService<LocalKeySecretProtector>());
+        services.TryAddSingleton<IKeyEncryptionProvider>(CreateKeyProvider);
+        services.TryAddSingleton<DataKeyRing>();
+        services.TryAddSingleton<ISecretProtector, EnvelopeSecretProtector>();
+        services.TryAddSingleton(sp => new KeyMaintenance(
+            sp.GetRequiredService<IDbContextFactory<EstimoDbContext>>(),
+            sp.GetRequiredService<DataKeyRing>(),
+            sp.GetRequiredService<ISecretProtector>(),
+            sp.GetRequiredService<IOptions<SecurityOptions>>(),
+            sp.GetRequiredService<TimeProvider>()));
 
         services.TryAddSingleton<DatabaseMigrator>();
         services.TryAddSingleton<IDatabaseMigrator>(sp => sp.GetRequiredService<DatabaseMigrator>());
@@ -58,5 +66,24 @@ public static class StorageServiceCollectionExtensions
 
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, StorageStartup>());
         return services;
+    }
+
+    private static IKeyEncryptionProvider CreateKeyProvider(IServiceProvider services)
+    {
+        var security = services.GetRequiredService<IOptions<SecurityOptions>>().Value;
+        if (security.KeyProvider == KeyProviderKind.Kms)
+        {
+            // Credentials from the SDK's default chain (task role in ECS), unless a host or a
+            // test registers its own.
+            return new KmsKeyProvider(security.Kms, services.GetService<Amazon.Runtime.AWSCredentials>());
+        }
+
+        var paths = services.GetRequiredService<StoragePaths>();
+        var local = services.GetRequiredService<IOptions<LocalKeyOptions>>().Value;
+        var storage = services.GetRequiredService<IOptions<StorageOptions>>().Value;
+        return new LocalKeyProvider(
+            paths.KeyringFile(local, storage),
+            paths.KeyFile(local, storage),
+            services.GetRequiredService<ILogger<LocalKeyProvider>>());
     }
 }

@@ -1,4 +1,3 @@
-using Estimo.Core.Security;
 using Estimo.Storage.Security;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -7,30 +6,28 @@ using Microsoft.Extensions.Options;
 namespace Estimo.Storage;
 
 /// <summary>
-/// Runs when the host starts, before it serves: loads the local key when
-/// <see cref="LocalKeySecretProtector"/> is the <see cref="ISecretProtector"/> (so a bad key
-/// file stops start-up), then applies migrations if <see cref="StorageOptions.ApplyMigrationsOnStartup"/>
+/// Runs when the host starts, before it serves: checks the key provider (a corrupted or too
+/// open keyring, a missing primary KEK, or a KMS key that cannot be used stops start-up with
+/// a message naming the problem), then applies migrations if <see cref="StorageOptions.ApplyMigrationsOnStartup"/>
 /// is set (a failure then stops start-up), or else warns when the database is behind or
 /// ahead of this build — or unreachable, which readiness (<see cref="IStorageHealth"/>) reports.
 /// </summary>
 internal sealed class StorageStartup(
-    ISecretProtector protector,
+    IKeyEncryptionProvider keyProvider,
     IDatabaseMigrator migrator,
+    KeyMaintenance keyMaintenance,
     IOptions<StorageOptions> options,
     ILogger<StorageStartup> logger) : IHostedService
 {
     public async Task StartAsync(CancellationToken cancellationToken)
     {
-        // Another protector (e.g. KMS) may replace the local one; only the local key lives in a file.
-        if (protector is LocalKeySecretProtector local)
-        {
-            local.EnsureKeyLoaded();
-        }
+        await keyProvider.CheckAsync(cancellationToken);
 
         var storage = options.Value;
         if (storage.ApplyMigrationsOnStartup)
         {
             await migrator.MigrateAsync(cancellationToken);
+            await EnsureEveryKekIsHeldAsync(cancellationToken);
             return;
         }
 
@@ -56,7 +53,15 @@ internal sealed class StorageStartup(
         {
             StorageLog.DatabaseAhead(logger, storage.Provider, status.Unknown);
         }
+
+        if (!status.IsBehind)
+        {
+            await EnsureEveryKekIsHeldAsync(cancellationToken);
+        }
     }
+
+    private Task EnsureEveryKekIsHeldAsync(CancellationToken cancellationToken) =>
+        keyMaintenance.EnsureEveryKekIsHeldAsync(cancellationToken);
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 }

@@ -20,9 +20,9 @@ public sealed class MigrateCommandTests : IDisposable
         var after = await RunAsync("migrations", "status");
 
         Assert.Equal(0, before.ExitCode);
-        Assert.Contains("pending: 1", before.Output, StringComparison.Ordinal);
+        Assert.Contains("pending: 2", before.Output, StringComparison.Ordinal);
         Assert.Equal(0, migrate.ExitCode);
-        Assert.Contains("Applied 1 migration(s)", migrate.Output, StringComparison.Ordinal);
+        Assert.Contains("Applied 2 migration(s)", migrate.Output, StringComparison.Ordinal);
         Assert.Equal(0, again.ExitCode);
         Assert.Contains("up to date", again.Output, StringComparison.Ordinal);
         Assert.Contains("pending: 0", after.Output, StringComparison.Ordinal);

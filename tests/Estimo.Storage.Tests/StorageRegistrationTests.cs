@@ -40,6 +40,7 @@ public sealed class StorageRegistrationTests : IDisposable
         ["Storage:DataDirectory"] = _directory.Combine("data"),
         ["Storage:ApplyMigrationsOnStartup"] = applyMigrations ? "true" : "false",
         ["Security:LocalKey:KeyFile"] = _directory.Combine("keys", "local.key"),
+        ["Security:LocalKey:KeyringFile"] = _directory.Combine("keys", "keyring.json"),
     };
 
     [Fact]
@@ -70,7 +71,9 @@ public sealed class StorageRegistrationTests : IDisposable
 
         Assert.NotNull(services.GetRequiredService<IInstallationStore>());
         Assert.NotNull(services.GetRequiredService<ISystemTokenCache>());
-        Assert.IsType<LocalKeySecretProtector>(services.GetRequiredService<ISecretProtector>());
+        Assert.IsType<EnvelopeSecretProtector>(services.GetRequiredService<ISecretProtector>());
+        Assert.IsType<LocalKeyProvider>(services.GetRequiredService<IKeyEncryptionProvider>());
+        Assert.NotNull(services.GetRequiredService<KeyMaintenance>());
         Assert.NotNull(services.GetRequiredService<IDatabaseMigrator>());
         Assert.NotNull(services.GetRequiredService<IStorageHealth>());
         Assert.Same(TimeProvider.System, services.GetRequiredService<TimeProvider>());
@@ -99,24 +102,77 @@ public sealed class StorageRegistrationTests : IDisposable
     }
 
     [Fact]
-    public async Task Startup_WithAnOpenKeyFile_Refuses()
+    public async Task Startup_WithAnOpenKeyring_RefusesNamingTheFile()
     {
         var settings = SqliteSettings();
-        new LocalKeySecretProtector(settings["Security:LocalKey:KeyFile"]!).EnsureKeyLoaded();
-        File.SetUnixFileMode(settings["Security:LocalKey:KeyFile"]!, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead);
+        var keyring = settings["Security:LocalKey:KeyringFile"]!;
+        await new LocalKeyProvider(keyring).CheckAsync(Ct);
+        File.SetUnixFileMode(keyring, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead);
         await using var services = Build(settings);
 
-        await Assert.ThrowsAsync<LocalKeyFileException>(() => StartAsync(services));
+        var exception = await Assert.ThrowsAsync<LocalKeyFileException>(() => StartAsync(services));
+
+        Assert.Contains(keyring, exception.Message, StringComparison.Ordinal);
+        Assert.Contains("chmod 600", exception.Message, StringComparison.Ordinal);
     }
 
     [Fact]
-    public async Task KeyFile_WhenNotConfigured_LivesInKeysBesideTheDataDirectory()
+    public async Task Startup_WhenTheKeyringLacksAKekThatWrapsDataKeys_RefusesNamingIt()
+    {
+        var settings = SqliteSettings(applyMigrations: true);
+        string kekId;
+        await using (var first = Build(settings))
+        {
+            await StartAsync(first);
+            var registration = Some.Registration();
+            await first.GetRequiredService<IInstallationStore>().RecordInstalledAsync(registration, Ct);
+            await first.GetRequiredService<ISystemTokenCache>().StoreAsync(registration.InstallationId, Some.Token(), DateTimeOffset.UtcNow.AddHours(1), Ct);
+            kekId = first.GetRequiredService<IKeyEncryptionProvider>().PrimaryKekId;
+        }
+
+        File.Delete(settings["Security:LocalKey:KeyringFile"]!); // lost: the next start creates a new, empty keyring
+        await using var second = Build(settings);
+
+        var exception = await Assert.ThrowsAsync<LocalKeyFileException>(() => StartAsync(second));
+
+        Assert.Contains($"lacks KEK(s) that wrap data keys in the database: {kekId} (1 data key(s))", exception.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Keyring_WhenNotConfigured_LivesInKeysBesideTheDataDirectory()
     {
         await using var services = Build(new() { ["Storage:DataDirectory"] = _directory.Combine("state", "data") });
 
-        var protector = services.GetRequiredService<LocalKeySecretProtector>();
+        var provider = Assert.IsType<LocalKeyProvider>(services.GetRequiredService<IKeyEncryptionProvider>());
 
-        Assert.Equal(_directory.Combine("state", "keys", "local.key"), protector.KeyFile);
+        Assert.Equal(_directory.Combine("state", "keys", "keyring.json"), provider.KeyringFile);
+    }
+
+    [Fact]
+    public async Task AddEstimoStorage_KmsWithoutKeyArnAndBadCache_FailsStartupWithEveryProblem()
+    {
+        await using var services = Build(new()
+        {
+            ["Security:KeyProvider"] = "Kms",
+            ["Security:DataKeyCache:MaxEntries"] = "0",
+            ["Security:DataKeyCache:TimeToLive"] = "00:00:00",
+        });
+
+        var exception = Assert.Throws<OptionsValidationException>(() => services.GetRequiredService<IStartupValidator>().Validate());
+
+        Assert.Contains("Security:Kms:KeyArn is required when Security:KeyProvider is Kms.", exception.Failures);
+        Assert.Contains("Security:DataKeyCache:MaxEntries must be at least 1.", exception.Failures);
+        Assert.Contains("Security:DataKeyCache:TimeToLive must be more than 0 and at most 24:00:00.", exception.Failures);
+    }
+
+    [Fact]
+    public async Task AddEstimoStorage_KmsKeyArnThatIsNoArn_FailsStartupNamingTheSetting()
+    {
+        await using var services = Build(new() { ["Security:KeyProvider"] = "Kms", ["Security:Kms:KeyArn"] = "alias/estimo" });
+
+        var exception = Assert.Throws<OptionsValidationException>(() => services.GetRequiredService<IStartupValidator>().Validate());
+
+        Assert.Contains(exception.Failures, f => f.StartsWith("Security:Kms:KeyArn 'alias/estimo' is not a KMS key ARN", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -158,11 +214,13 @@ public sealed class StorageRegistrationTests : IDisposable
         await services.GetRequiredService<ISystemTokenCache>().StoreAsync(registration.InstallationId, token, DateTimeOffset.UtcNow.AddHours(1), Ct);
         Assert.Equal(token, await services.GetRequiredService<ISystemTokenCache>().FindValidAsync(registration.InstallationId, Ct));
 
-        using var keyFile = System.Text.Json.JsonDocument.Parse(File.ReadAllBytes(settings["Security:LocalKey:KeyFile"]!));
-        var key = keyFile.RootElement.GetProperty("key").GetString()!;
+        using var keyring = System.Text.Json.JsonDocument.Parse(File.ReadAllBytes(settings["Security:LocalKey:KeyringFile"]!));
+        var kek = keyring.RootElement.GetProperty("keys")[0].GetProperty("key").GetString()!;
+        var dek = (await services.GetRequiredService<DataKeyRing>().GetCurrentAsync(registration.InstallationId, Ct)).Material;
         Assert.NotEmpty(logs.Entries);
         Assert.Contains(logs.Entries, e => e.Contains(registration.InstallationId, StringComparison.Ordinal));
-        Assert.DoesNotContain(logs.Entries, e => e.Contains(token, StringComparison.Ordinal) || e.Contains(key, StringComparison.Ordinal));
+        Assert.DoesNotContain(logs.Entries, e => e.Contains(token, StringComparison.Ordinal) || e.Contains(kek, StringComparison.Ordinal)
+            || e.Contains(Convert.ToBase64String(dek), StringComparison.Ordinal) || e.Contains(Convert.ToHexString(dek), StringComparison.OrdinalIgnoreCase));
     }
 
     private static async Task StartAsync(IServiceProvider services)

@@ -14,16 +14,21 @@ public readonly record struct SecretBinding(string Table, string Column, string 
 /// The seam every store uses to seal sensitive values at rest. Implementations use
 /// authenticated encryption (AES-256-GCM); stores never see keys.
 /// </summary>
+/// <remarks>
+/// Asynchronous because sealing needs the installation's data key, which on a cache miss is
+/// read from the database and unwrapped by a key provider that may be remote (AWS KMS). On a
+/// cache hit both calls complete synchronously (<see cref="ValueTask{TResult}"/>).
+/// </remarks>
 public interface ISecretProtector
 {
     /// <summary>Seals <paramref name="plaintext"/> for the place <paramref name="binding"/> names.</summary>
-    byte[] Protect(ReadOnlySpan<byte> plaintext, SecretBinding binding);
+    ValueTask<byte[]> ProtectAsync(ReadOnlyMemory<byte> plaintext, SecretBinding binding, CancellationToken cancellationToken);
 
     /// <summary>
-    /// Opens a value sealed by <see cref="Protect"/> for the same binding.
+    /// Opens a value sealed by <see cref="ProtectAsync"/> for the same binding.
     /// </summary>
-    /// <exception cref="SecretUnprotectException">The value is malformed, tampered, bound elsewhere, or sealed under an unknown key.</exception>
-    byte[] Unprotect(ReadOnlySpan<byte> protectedValue, SecretBinding binding);
+    /// <exception cref="SecretUnprotectException">The value is malformed, tampered, bound elsewhere, sealed under an unknown key, or its key was shredded.</exception>
+    ValueTask<byte[]> UnprotectAsync(ReadOnlyMemory<byte> protectedValue, SecretBinding binding, CancellationToken cancellationToken);
 }
 
 /// <summary>Why a sealed value could not be opened.</summary>
@@ -33,6 +38,9 @@ public enum SecretUnprotectFailure
     UnsupportedVersion,
     UnknownKey,
     AuthenticationFailed,
+
+    /// <summary>The installation's data key was deliberately destroyed (crypto-shredding).</summary>
+    KeyShredded,
 }
 
 /// <summary>A sealed value could not be opened. The message never contains the value.</summary>
@@ -40,6 +48,12 @@ public sealed class SecretUnprotectException : Exception
 {
     public SecretUnprotectException(SecretUnprotectFailure failure)
         : base($"A protected value could not be opened ({failure}).")
+    {
+        Failure = failure;
+    }
+
+    public SecretUnprotectException(SecretUnprotectFailure failure, Exception innerException)
+        : base($"A protected value could not be opened ({failure}).", innerException)
     {
         Failure = failure;
     }

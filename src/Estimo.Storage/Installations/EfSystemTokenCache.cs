@@ -39,7 +39,7 @@ internal sealed class EfSystemTokenCache(
         byte[] sealedToken;
         try
         {
-            sealedToken = protector.Protect(plaintext, Binding(installationId));
+            sealedToken = await protector.ProtectAsync(plaintext, Binding(installationId), cancellationToken);
         }
         finally
         {
@@ -97,7 +97,7 @@ internal sealed class EfSystemTokenCache(
 
         try
         {
-            var plaintext = protector.Unprotect(sealedToken, Binding(installationId));
+            var plaintext = await protector.UnprotectAsync(sealedToken, Binding(installationId), cancellationToken);
             try
             {
                 return Encoding.UTF8.GetString(plaintext);

@@ -1,13 +1,14 @@
 namespace Estimo.Storage.Security;
 
 /// <summary>
-/// The local key file is unusable (too open, corrupted, wrong length, unreadable). The message
-/// names the file and the fix; it never contains key material.
+/// The local keyring (or the former key file it imports) is unusable: too open, corrupted,
+/// without its primary KEK, unreadable. The message names the file and the fix; it never
+/// contains key material.
 /// </summary>
-public sealed class LocalKeyFileException : Exception
+public sealed class LocalKeyFileException : KeyProviderException
 {
     public LocalKeyFileException(string keyFile, string problem, Exception? innerException = null)
-        : base($"The local key file '{keyFile}' cannot be used: {problem}", innerException)
+        : base($"The local keyring '{keyFile}' cannot be used: {problem}", innerException!)
     {
         KeyFile = keyFile;
     }

@@ -37,7 +37,7 @@ internal sealed class EfPokerSessionStore(
             CreatedAt = StorageTime.Normalize(session.Session.CreatedAt),
             SealedState = [],
         };
-        Apply(row, session);
+        await ApplyAsync(row, session, cancellationToken);
         db.PokerSessions.Add(row);
         await db.SaveChangesAsync(cancellationToken);
     }
@@ -47,7 +47,7 @@ internal sealed class EfPokerSessionStore(
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         var row = await db.PokerSessions.AsNoTracking()
             .SingleOrDefaultAsync(s => s.Id == sessionId && s.InstallationId == installationId, cancellationToken);
-        return row is null ? null : Open(row);
+        return row is null ? null : await OpenAsync(row, cancellationToken);
     }
 
     public async Task<bool> TrySaveAsync(StoredPokerSession session, long expectedVersion, CancellationToken cancellationToken)
@@ -61,7 +61,7 @@ internal sealed class EfPokerSessionStore(
             return false;
         }
 
-        Apply(row, session);
+        await ApplyAsync(row, session, cancellationToken);
         try
         {
             await db.SaveChangesAsync(cancellationToken);
@@ -120,12 +120,12 @@ internal sealed class EfPokerSessionStore(
             .ExecuteDeleteAsync(cancellationToken);
     }
 
-    private void Apply(PokerSessionEntity row, StoredPokerSession session)
+    private async Task ApplyAsync(PokerSessionEntity row, StoredPokerSession session, CancellationToken cancellationToken)
     {
         var plaintext = SessionStateDocument.Serialize(session);
         try
         {
-            row.SealedState = protector.Protect(plaintext, Binding(session.InstallationId, session.SessionId));
+            row.SealedState = await protector.ProtectAsync(plaintext, Binding(session.InstallationId, session.SessionId), cancellationToken);
         }
         finally
         {
@@ -141,9 +141,9 @@ internal sealed class EfPokerSessionStore(
         row.Version = session.Session.Version;
     }
 
-    private StoredPokerSession Open(PokerSessionEntity row)
+    private async Task<StoredPokerSession> OpenAsync(PokerSessionEntity row, CancellationToken cancellationToken)
     {
-        var plaintext = protector.Unprotect(row.SealedState, Binding(row.InstallationId, row.Id));
+        var plaintext = await protector.UnprotectAsync(row.SealedState, Binding(row.InstallationId, row.Id), cancellationToken);
         try
         {
             var document = SessionStateDocument.Deserialize(plaintext);
@@ -164,6 +164,6 @@ internal sealed class EfPokerSessionStore(
         }
     }
 
-    private static SecretBinding Binding(string installationId, string sessionId) =>
+    internal static SecretBinding Binding(string installationId, string sessionId) =>
         new(Table, Column, sessionId, installationId);
 }

@@ -71,7 +71,13 @@ public sealed class PostgreSqlStorageFixture : StorageFixture
         {
             await connection.OpenAsync(cancellationToken);
             await using var command = new NpgsqlCommand(
-                "SELECT sealed_token, t::text FROM system_tokens t UNION ALL SELECT NULL, i::text FROM installations i", connection);
+                """
+                SELECT sealed_token, t::text FROM system_tokens t
+                UNION ALL SELECT sealed_state, s::text FROM poker_sessions s
+                UNION ALL SELECT wrapped_key, k::text FROM installation_keys k
+                UNION ALL SELECT NULL, i::text FROM installations i
+                UNION ALL SELECT NULL, a::text FROM audit_events a
+                """, connection);
             await using var reader = await command.ExecuteReaderAsync(cancellationToken);
             while (await reader.ReadAsync(cancellationToken))
             {

@@ -28,6 +28,9 @@ public abstract class StorageFixture : IAsyncLifetime
 
     protected string KeyFile => _directory.Combine("keys", "local.key");
 
+    /// <summary>The local keyring this fixture's storage uses.</summary>
+    public string KeyringFile => _directory.Combine("keys", "keyring.json");
+
     public abstract StorageProvider Provider { get; }
 
     /// <summary>Skips the calling test, with the reason, when this provider is unavailable.</summary>
@@ -57,6 +60,7 @@ public abstract class StorageFixture : IAsyncLifetime
 
         settings["Storage:DataDirectory"] = DataDirectory;
         settings["Security:LocalKey:KeyFile"] = KeyFile;
+        settings["Security:LocalKey:KeyringFile"] = KeyringFile;
         var services = new ServiceCollection();
         services.AddSingleton<TimeProvider>(Time);
         services.AddEstimoStorage(new ConfigurationBuilder().AddInMemoryCollection(settings).Build());

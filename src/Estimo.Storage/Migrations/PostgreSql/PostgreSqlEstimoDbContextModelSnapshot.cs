@@ -22,6 +22,51 @@ namespace Estimo.Storage.Migrations.PostgreSql
 
             NpgsqlModelBuilderExtensions.UseIdentityByDefaultColumns(modelBuilder);
 
+            modelBuilder.Entity("Estimo.Storage.Entities.AuditEventEntity", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint")
+                        .HasColumnName("id");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<string>("Action")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)")
+                        .HasColumnName("action");
+
+                    b.Property<string>("Actor")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("actor");
+
+                    b.Property<string>("Details")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("details");
+
+                    b.Property<DateTimeOffset>("OccurredAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("occurred_at");
+
+                    b.Property<string>("Subject")
+                        .IsRequired()
+                        .HasMaxLength(255)
+                        .HasColumnType("character varying(255)")
+                        .HasColumnName("subject");
+
+                    b.HasKey("Id")
+                        .HasName("pk_audit_events");
+
+                    b.HasIndex("Action", "Subject")
+                        .HasDatabaseName("ix_audit_events_action_subject");
+
+                    b.ToTable("audit_events", (string)null);
+                });
+
             modelBuilder.Entity("Estimo.Storage.Entities.InstallationEntity", b =>
                 {
                     b.Property<string>("Id")
@@ -88,6 +133,46 @@ namespace Estimo.Storage.Migrations.PostgreSql
                         .HasDatabaseName("ix_installations_cloud_id");
 
                     b.ToTable("installations", (string)null);
+                });
+
+            modelBuilder.Entity("Estimo.Storage.Entities.InstallationKeyEntity", b =>
+                {
+                    b.Property<string>("InstallationId")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("installation_id");
+
+                    b.Property<int>("Version")
+                        .HasColumnType("integer")
+                        .HasColumnName("version");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<string>("KekId")
+                        .IsConcurrencyToken()
+                        .IsRequired()
+                        .HasMaxLength(255)
+                        .HasColumnType("character varying(255)")
+                        .HasColumnName("kek_id");
+
+                    b.Property<DateTimeOffset?>("RetiredAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("retired_at");
+
+                    b.Property<byte[]>("WrappedKey")
+                        .IsRequired()
+                        .HasColumnType("bytea")
+                        .HasColumnName("wrapped_key");
+
+                    b.HasKey("InstallationId", "Version")
+                        .HasName("pk_installation_keys");
+
+                    b.HasIndex("KekId")
+                        .HasDatabaseName("ix_installation_keys_kek_id");
+
+                    b.ToTable("installation_keys", (string)null);
                 });
 
             modelBuilder.Entity("Estimo.Storage.Entities.PokerSessionEntity", b =>
@@ -216,6 +301,18 @@ namespace Estimo.Storage.Migrations.PostgreSql
                         .HasName("pk_system_tokens");
 
                     b.ToTable("system_tokens", (string)null);
+                });
+
+            modelBuilder.Entity("Estimo.Storage.Entities.InstallationKeyEntity", b =>
+                {
+                    b.HasOne("Estimo.Storage.Entities.InstallationEntity", "Installation")
+                        .WithMany()
+                        .HasForeignKey("InstallationId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_installation_keys_installations_installation_id");
+
+                    b.Navigation("Installation");
                 });
 
             modelBuilder.Entity("Estimo.Storage.Entities.PokerSessionEntity", b =>

@@ -16,6 +16,49 @@ namespace Estimo.Storage.Migrations.Sqlite
 #pragma warning disable 612, 618
             modelBuilder.HasAnnotation("ProductVersion", "10.0.15");
 
+            modelBuilder.Entity("Estimo.Storage.Entities.AuditEventEntity", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("id");
+
+                    b.Property<string>("Action")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("action");
+
+                    b.Property<string>("Actor")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("actor");
+
+                    b.Property<string>("Details")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("details");
+
+                    b.Property<long>("OccurredAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("occurred_at");
+
+                    b.Property<string>("Subject")
+                        .IsRequired()
+                        .HasMaxLength(255)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("subject");
+
+                    b.HasKey("Id")
+                        .HasName("pk_audit_events");
+
+                    b.HasIndex("Action", "Subject")
+                        .HasDatabaseName("ix_audit_events_action_subject");
+
+                    b.ToTable("audit_events", (string)null);
+                });
+
             modelBuilder.Entity("Estimo.Storage.Entities.InstallationEntity", b =>
                 {
                     b.Property<string>("Id")
@@ -82,6 +125,46 @@ namespace Estimo.Storage.Migrations.Sqlite
                         .HasDatabaseName("ix_installations_cloud_id");
 
                     b.ToTable("installations", (string)null);
+                });
+
+            modelBuilder.Entity("Estimo.Storage.Entities.InstallationKeyEntity", b =>
+                {
+                    b.Property<string>("InstallationId")
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("installation_id");
+
+                    b.Property<int>("Version")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("version");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("created_at");
+
+                    b.Property<string>("KekId")
+                        .IsConcurrencyToken()
+                        .IsRequired()
+                        .HasMaxLength(255)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("kek_id");
+
+                    b.Property<long?>("RetiredAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("retired_at");
+
+                    b.Property<byte[]>("WrappedKey")
+                        .IsRequired()
+                        .HasColumnType("BLOB")
+                        .HasColumnName("wrapped_key");
+
+                    b.HasKey("InstallationId", "Version")
+                        .HasName("pk_installation_keys");
+
+                    b.HasIndex("KekId")
+                        .HasDatabaseName("ix_installation_keys_kek_id");
+
+                    b.ToTable("installation_keys", (string)null);
                 });
 
             modelBuilder.Entity("Estimo.Storage.Entities.PokerSessionEntity", b =>
@@ -210,6 +293,18 @@ namespace Estimo.Storage.Migrations.Sqlite
                         .HasName("pk_system_tokens");
 
                     b.ToTable("system_tokens", (string)null);
+                });
+
+            modelBuilder.Entity("Estimo.Storage.Entities.InstallationKeyEntity", b =>
+                {
+                    b.HasOne("Estimo.Storage.Entities.InstallationEntity", "Installation")
+                        .WithMany()
+                        .HasForeignKey("InstallationId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_installation_keys_installations_installation_id");
+
+                    b.Navigation("Installation");
                 });
 
             modelBuilder.Entity("Estimo.Storage.Entities.PokerSessionEntity", b =>
