@@ -97,6 +97,18 @@ public sealed class ServiceTests(Synthesis synthesis)
             || ((string?)e["Name"])!.Contains("ApiKey", StringComparison.OrdinalIgnoreCase));
     }
 
+    [Theory]
+    [MemberData(nameof(Environments))]
+    public void SensitiveDataIsEncryptedWithAes256_TheServiceWrapsDataKeysWithTheCustomerManagedKmsKey(string environment)
+    {
+        var (_, task) = Assert.Single(synthesis.Environments[environment].Service.Resources("AWS::ECS::TaskDefinition"));
+        var container = Assert.Single(task["ContainerDefinitions"].Objects());
+        var variables = container["Environment"].Objects().ToDictionary(e => (string?)e["Name"] ?? string.Empty, e => e["Value"]);
+
+        Assert.Equal("Kms", (string?)variables["Security__KeyProvider"]);
+        Assert.Contains("Fn::ImportValue", variables["Security__Kms__KeyArn"].Text(), StringComparison.Ordinal);
+    }
+
     [Fact]
     public void FargateTasks_ProductionRunsAtLeastTwoTasksForAzFailure()
     {

@@ -127,6 +127,7 @@ public sealed class ServiceStack : ResidentStack
                 ["Storage__Database"] = "estimo",
                 ["Backup__S3__Bucket"] = data.BackupBucket.BucketName,
                 ["Backup__S3__Region"] = DataResidency.Region,
+                ["Security__KeyProvider"] = "Kms",
                 ["Security__Kms__KeyArn"] = data.DataKey.KeyArn,
             },
             Secrets = new Dictionary<string, Amazon.CDK.AWS.ECS.Secret>
