@@ -132,7 +132,7 @@ public sealed class HostTests : IAsyncLifetime
         }
 
         // The request log line is written after the response is sent; wait for the last one.
-        for (var waited = 0; waited < 50 && _host.Log.Lines.Count(l => l.Contains("/api/me", StringComparison.Ordinal)) < 5; waited++)
+        for (var waited = 0; waited < 200 && _host.Log.Lines.Count(l => l.Contains("/api/me", StringComparison.Ordinal)) < 5; waited++)
         {
             await Task.Delay(100, Ct);
         }
