@@ -61,7 +61,19 @@ internal sealed partial class ElasticsearchLogShipper(
                 break;
             }
 
-            var delivered = await ShipOnceAsync(stoppingToken);
+            bool delivered;
+            try
+            {
+                delivered = await ShipOnceAsync(stoppingToken);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                // The buffer directory itself is failing (disk full, permissions): keep trying;
+                // never take the remote down for its logs.
+                BufferUnusable(log, ex.GetType().Name);
+                delivered = false;
+            }
+
             delay = delivered ? settings.FlushInterval : Min(delay * 2, settings.MaxRetryDelay);
             WatchFill();
         }
@@ -69,7 +81,14 @@ internal sealed partial class ElasticsearchLogShipper(
         // One last try so a clean shutdown leaves little behind; what is left stays on disk
         // for the next start.
         using var flush = new CancellationTokenSource(ShutdownFlushTimeout);
-        await ShipOnceAsync(flush.Token);
+        try
+        {
+            await ShipOnceAsync(flush.Token);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            BufferUnusable(log, ex.GetType().Name);
+        }
     }
 
     /// <summary>Ships every sealed segment, oldest first; false when something is still to retry.</summary>
@@ -286,6 +305,9 @@ internal sealed partial class ElasticsearchLogShipper(
 
     [LoggerMessage(6005, LogLevel.Error, "Elasticsearch rejected {Count} log events ({ErrorType}); kept in rejected.ndjson beside the buffer")]
     private static partial void EventsRejected(ILogger logger, int count, string errorType);
+
+    [LoggerMessage(6008, LogLevel.Error, "The log buffer could not be read or rewritten ({ExceptionType}); retrying")]
+    private static partial void BufferUnusable(ILogger logger, string exceptionType);
 
     [LoggerMessage(6006, LogLevel.Warning, "The log buffer is filling: {Bytes} of {MaxBytes} bytes used")]
     private static partial void BufferFilling(ILogger logger, long bytes, long maxBytes);
