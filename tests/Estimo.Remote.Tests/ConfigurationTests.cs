@@ -76,6 +76,7 @@ public sealed class ConfigurationTests
             "--Forge:AppId=6f1d2c8e-4b7a-4f3e-9a51-2d8c0e7b9f14",
             "--Logs:Elasticsearch:CloudId=estimo-prod:not$base64!",
             "--Logs:Elasticsearch:MaxEventBytes=10",
+            "--Logging:Elastic:ApiKey=misplaced",
             "--Logs:Console=false");
 
         Assert.Equal(2, exitCode);
@@ -83,6 +84,8 @@ public sealed class ConfigurationTests
         Assert.Contains("Logs:Elasticsearch:CloudId is malformed", stderr, StringComparison.Ordinal);
         Assert.Contains("Logs:Elasticsearch:ApiKey is required", stderr, StringComparison.Ordinal);
         Assert.Contains("Logs:Elasticsearch:MaxEventBytes", stderr, StringComparison.Ordinal);
+        Assert.Contains("Logging:Elastic:ApiKey is not a setting; use Logs:Elasticsearch:ApiKey", stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("misplaced", stderr, StringComparison.Ordinal);
         Assert.DoesNotContain("   at ", stderr, StringComparison.Ordinal);
     }
 

@@ -128,16 +128,24 @@ public sealed class ElasticsearchOptions
 /// belongs to, so a wrong key or an unreachable endpoint is a start-up error listed with every
 /// other bad setting.
 /// </summary>
-internal sealed class ElasticsearchOptionsValidator(IElasticsearchProbe probe) : IValidateOptions<ElasticsearchOptions>
+internal sealed class ElasticsearchOptionsValidator(IElasticsearchProbe probe, IConfiguration configuration) : IValidateOptions<ElasticsearchOptions>
 {
     private const string Prefix = "Logs:Elasticsearch:";
+    private const string MisnamedSection = "Logging:Elastic";
 
     public ValidateOptionsResult Validate(string? name, ElasticsearchOptions options)
     {
         var errors = new List<string>();
+
+        // A credential under a name nobody reads would mean logs silently never leave the host.
+        foreach (var setting in configuration.GetSection(MisnamedSection).GetChildren())
+        {
+            errors.Add($"{MisnamedSection}:{setting.Key} is not a setting; use {Prefix}{setting.Key switch { "Endpoint" => "Url", _ => setting.Key }}.");
+        }
+
         if (!options.Enabled)
         {
-            return ValidateOptionsResult.Success;
+            return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
         }
 
         if (!string.IsNullOrWhiteSpace(options.CloudId) && options.Url is not null)
