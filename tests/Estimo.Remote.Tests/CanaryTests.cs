@@ -297,7 +297,10 @@ public sealed class CanaryTests : IAsyncLifetime
     private async Task<string> ShippedAsync(int atLeast)
     {
         await _elastic.WaitForDocumentsAsync(atLeast, TimeSpan.FromSeconds(30));
-        Assert.True(_elastic.Documents.Count >= atLeast, $"{_elastic.Documents.Count} of {atLeast} events shipped");
+        Assert.True(
+            _elastic.Documents.Count >= atLeast,
+            $"{_elastic.Documents.Count} of {atLeast} events shipped in {_elastic.Requests.Count} requests; warnings: "
+                + string.Join('\n', _host.Log.Lines.Where(l => l.Contains("\"warn\"", StringComparison.Ordinal) || l.Contains("\"error\"", StringComparison.Ordinal))));
         return string.Join('\n', _elastic.Requests.Select(r => r.Body));
     }
 
