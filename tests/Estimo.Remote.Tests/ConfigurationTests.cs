@@ -71,7 +71,10 @@ public sealed class ConfigurationTests
     [Fact]
     public async Task ElasticsearchSettings_AreReportedWithEveryOtherBadSetting()
     {
+        // A buffer "directory" under a regular file cannot be created.
+        var notADirectory = Path.GetTempFileName();
         var (exitCode, stderr) = await RunRemoteAsync(
+            $"--Logs:Elasticsearch:BufferDirectory={Path.Combine(notADirectory, "buffer")}",
             "--Remote:Port=70000",
             "--Forge:AppId=6f1d2c8e-4b7a-4f3e-9a51-2d8c0e7b9f14",
             "--Logs:Elasticsearch:CloudId=estimo-prod:not$base64!",
@@ -86,6 +89,8 @@ public sealed class ConfigurationTests
         Assert.Contains("Logs:Elasticsearch:MaxEventBytes", stderr, StringComparison.Ordinal);
         Assert.Contains("Logging:Elastic:ApiKey is not a setting; use Logs:Elasticsearch:ApiKey", stderr, StringComparison.Ordinal);
         Assert.DoesNotContain("misplaced", stderr, StringComparison.Ordinal);
+        Assert.Contains("Logs:Elasticsearch:BufferDirectory cannot be created or written", stderr, StringComparison.Ordinal);
+        File.Delete(notADirectory);
         Assert.DoesNotContain("   at ", stderr, StringComparison.Ordinal);
     }
 

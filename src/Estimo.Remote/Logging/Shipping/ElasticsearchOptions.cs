@@ -128,7 +128,7 @@ public sealed class ElasticsearchOptions
 /// belongs to, so a wrong key or an unreachable endpoint is a start-up error listed with every
 /// other bad setting.
 /// </summary>
-internal sealed class ElasticsearchOptionsValidator(IElasticsearchProbe probe, IConfiguration configuration) : IValidateOptions<ElasticsearchOptions>
+internal sealed class ElasticsearchOptionsValidator(IElasticsearchProbe probe, IConfiguration configuration, LogShipping shipping) : IValidateOptions<ElasticsearchOptions>
 {
     private const string Prefix = "Logs:Elasticsearch:";
     private const string MisnamedSection = "Logging:Elastic";
@@ -181,6 +181,10 @@ internal sealed class ElasticsearchOptionsValidator(IElasticsearchProbe probe, I
         if (string.IsNullOrWhiteSpace(options.BufferDirectory) || options.BufferDirectory.IndexOfAny(Path.GetInvalidPathChars()) >= 0)
         {
             errors.Add($"{Prefix}BufferDirectory must be a directory path.");
+        }
+        else if (shipping.BufferError is { } bufferError)
+        {
+            errors.Add($"{Prefix}BufferDirectory cannot be created or written ({bufferError}): {Path.GetFullPath(options.BufferDirectory)}.");
         }
 
         if (options.MaxBufferBytes < 1024 * 1024)

@@ -29,8 +29,19 @@ internal sealed class LogShipping : IDisposable
 
         Options = options;
         DataStream = options.DataStreamName(logs?.ServiceName ?? new LogsOptions().ServiceName, environment.EnvironmentName);
-        Buffer = new DurableLogBuffer(options.BufferDirectory, options.MaxBufferBytes);
+        try
+        {
+            Buffer = new DurableLogBuffer(options.BufferDirectory, options.MaxBufferBytes);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
+        {
+            // Reported by the start-up validator, with the rest, instead of crashing here.
+            BufferError = ex.GetType().Name;
+        }
     }
+
+    /// <summary>Why the buffer directory could not be used, if it could not.</summary>
+    public string? BufferError { get; }
 
     public ElasticsearchOptions? Options { get; }
 
