@@ -200,6 +200,19 @@ public sealed class ElasticsearchShippingTests : IAsyncLifetime
         Assert.Contains(pipeline.Warnings.Entries, e => e.Message.Contains("log buffer is full", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public void Truncate_NeverSplitsACharacterOutsideTheBasicPlane()
+    {
+        var json = new JsonObject { ["message"] = string.Concat(Enumerable.Repeat("😀", 5000)), ["ecs.version"] = "8.11.0" }.ToJsonString();
+
+        var truncated = DurableBufferSink.Truncate(json, 2048);
+
+        var message = JsonNode.Parse(truncated)!["message"]!.GetValue<string>();
+        Assert.True(Encoding.UTF8.GetByteCount(truncated) <= 2048);
+        Assert.DoesNotContain('\uFFFD', message);
+        Assert.EndsWith("…[truncated]", message, StringComparison.Ordinal);
+    }
+
     private static void Emit(Pipeline pipeline, int from, int count)
     {
         for (var i = from; i < from + count; i++)

@@ -50,7 +50,13 @@ internal sealed class DurableBufferSink(DurableLogBuffer buffer, EcsJsonFormatte
             }
 
             var text = longest.GetValue<string>();
-            longest.ReplaceWith(JsonValue.Create(text[..(text.Length / 2)] + "…[truncated]"));
+            var cut = text.Length / 2;
+            if (char.IsHighSurrogate(text[cut - 1]))
+            {
+                cut--; // never split a surrogate pair: the JSON writer refuses half a character
+            }
+
+            longest.ReplaceWith(JsonValue.Create(text[..cut] + "…[truncated]"));
         }
 
         var result = root.ToJsonString();
@@ -64,12 +70,22 @@ internal sealed class DurableBufferSink(DurableLogBuffer buffer, EcsJsonFormatte
         {
             ["@timestamp"] = root["@timestamp"]?.DeepClone(),
             ["log.level"] = root["log.level"]?.DeepClone(),
-            ["message"] = message[..Math.Min(message.Length, MinimumStringLength)] + "…[truncated]",
+            ["message"] = Prefix(message, MinimumStringLength) + "…[truncated]",
             ["ecs.version"] = root["ecs.version"]?.DeepClone(),
             ["service"] = root["service"]?.DeepClone(),
             ["tags"] = new JsonArray(TruncatedTag),
         };
         return minimal.ToJsonString();
+    }
+
+    private static string Prefix(string text, int length)
+    {
+        if (text.Length <= length)
+        {
+            return text;
+        }
+
+        return char.IsHighSurrogate(text[length - 1]) ? text[..(length - 1)] : text[..length];
     }
 
     private static IEnumerable<JsonValue> Strings(JsonNode node)
