@@ -239,6 +239,7 @@ public sealed class CanaryTests : IAsyncLifetime
         Assert.Contains("estimo_realtime_fanout_duration_seconds", metrics, StringComparison.Ordinal);
         Assert.Contains("estimo_jira_calls_total", metrics, StringComparison.Ordinal);
         Assert.Contains("estimo_logs_buffer_bytes", metrics, StringComparison.Ordinal);
+        Assert.Contains("estimo_logs_queue_dropped_total", metrics, StringComparison.Ordinal);
         Assert.Contains("http_route=\"/api/sessions/{sessionId}/votes\"", metrics, StringComparison.Ordinal);
         Assert.True(_errorBodies.Count >= 8, $"only {_errorBodies.Count} error bodies collected");
 

@@ -65,7 +65,7 @@ internal static class LoggingExtensions
             if (shipping.Buffer is { } buffer)
             {
                 var sink = new DurableBufferSink(buffer, formatter, shipping.Options!.MaxEventBytes);
-                logger.WriteTo.Async(s => s.Sink(sink), bufferSize: 10_000, blockWhenFull: false);
+                logger.WriteTo.Async(s => s.Sink(sink), bufferSize: 10_000, blockWhenFull: false, monitor: shipping.Queue);
             }
         },
         // Each host keeps its own logger (and disposes it, flushing the sinks): the default

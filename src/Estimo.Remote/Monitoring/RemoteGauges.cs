@@ -33,6 +33,11 @@ internal sealed class RemoteGauges
                 () => buffer.Bytes,
                 unit: "By",
                 description: "Bytes of log events on disk waiting for Elasticsearch (alarm LogBufferBytes).");
+            meter.CreateObservableCounter(
+                "estimo.logs.queue_dropped",
+                () => shipping.Queue.Dropped,
+                unit: "{event}",
+                description: "Log events dropped before the disk buffer because its in-memory queue (10 000) was full.");
             meter.CreateObservableGauge(
                 "estimo.logs.buffer.capacity",
                 () => buffer.MaxBytes,

@@ -50,5 +50,8 @@ internal sealed class LogShipping : IDisposable
 
     public DurableLogBuffer? Buffer { get; }
 
+    /// <summary>The async queue in front of the buffer (drops when full instead of blocking).</summary>
+    public ShippingQueueMonitor Queue { get; } = new();
+
     public void Dispose() => Buffer?.Dispose();
 }
