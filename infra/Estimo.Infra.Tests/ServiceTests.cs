@@ -89,7 +89,9 @@ public sealed class ServiceTests(Synthesis synthesis)
 
         var secretNames = container["Secrets"].Objects().Select(s => (string?)s["Name"]).ToList();
         Assert.Contains("Storage__Password", secretNames);
-        Assert.Contains("Logging__Elastic__ApiKey", secretNames);
+        Assert.Contains("Logs__Elasticsearch__ApiKey", secretNames);
+        Assert.Contains("Logs__Elasticsearch__CloudId", secretNames);
+        Assert.DoesNotContain(secretNames, n => n!.StartsWith("Logging__", StringComparison.Ordinal));
         // Each ValueFrom is "<secret ARN>:<json key>::" (the ARN imported from the owning stack).
         Assert.All(container["Secrets"].Objects(), s => Assert.Matches(@"Fn::ImportValue.*:[A-Za-z]+::", s["ValueFrom"].Text()));
         Assert.DoesNotContain(container["Environment"].Objects(), e =>

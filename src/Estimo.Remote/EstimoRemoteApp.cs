@@ -4,6 +4,7 @@ using Estimo.Remote.Health;
 using Estimo.Remote.Hosting;
 using Estimo.Remote.Installations;
 using Estimo.Remote.Logging;
+using Estimo.Remote.Monitoring;
 using Estimo.Remote.Sessions;
 using Estimo.Storage;
 
@@ -25,6 +26,7 @@ public static class EstimoRemoteApp
 
         builder.Services.AddSingleton(TimeProvider.System);
         builder.AddEstimoLogging();
+        builder.AddEstimoMonitoring();
         builder.AddHttpsOnlyHost();
         builder.Services.AddProblemDetails();
         builder.Services.AddExceptionHandler<ProblemExceptionHandler>();
@@ -54,12 +56,14 @@ public static class EstimoRemoteApp
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseRouting();
+        app.UseManagementIsolation();
         app.UseCors();
         app.UseAuthentication();
         app.UseAuthorization();
         app.UseMiddleware<SystemTokenRecordingMiddleware>();
 
         app.MapEstimoHealthChecks();
+        app.MapManagementEndpoints();
         app.MapLifecycleEndpoints();
         app.MapMeEndpoints();
         app.MapSessionEndpoints();

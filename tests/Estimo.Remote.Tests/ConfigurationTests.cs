@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Estimo.Remote.Tests.Support;
 
 namespace Estimo.Remote.Tests;
 
@@ -65,6 +66,70 @@ public sealed class ConfigurationTests
         Assert.Contains("us-east-1", stderr, StringComparison.Ordinal);
         Assert.Contains("Security:Kms:KeyArn", stderr, StringComparison.Ordinal);
         Assert.DoesNotContain("Backup:S3:Region", stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ElasticsearchSettings_AreReportedWithEveryOtherBadSetting()
+    {
+        // A buffer "directory" under a regular file cannot be created.
+        var notADirectory = Path.GetTempFileName();
+        var (exitCode, stderr) = await RunRemoteAsync(
+            $"--Logs:Elasticsearch:BufferDirectory={Path.Combine(notADirectory, "buffer")}",
+            "--Remote:Port=70000",
+            "--Forge:AppId=6f1d2c8e-4b7a-4f3e-9a51-2d8c0e7b9f14",
+            "--Logs:Elasticsearch:CloudId=estimo-prod:not$base64!",
+            "--Logs:Elasticsearch:MaxEventBytes=10",
+            "--Logging:Elastic:ApiKey=misplaced",
+            "--Logs:Console=false");
+
+        Assert.Equal(2, exitCode);
+        Assert.Contains("Remote:Port", stderr, StringComparison.Ordinal);
+        Assert.Contains("Logs:Elasticsearch:CloudId is malformed", stderr, StringComparison.Ordinal);
+        Assert.Contains("Logs:Elasticsearch:ApiKey is required", stderr, StringComparison.Ordinal);
+        Assert.Contains("Logs:Elasticsearch:MaxEventBytes", stderr, StringComparison.Ordinal);
+        Assert.Contains("Logging:Elastic:ApiKey is not a setting; use Logs:Elasticsearch:ApiKey", stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("misplaced", stderr, StringComparison.Ordinal);
+        Assert.Contains("Logs:Elasticsearch:BufferDirectory cannot be created or written", stderr, StringComparison.Ordinal);
+        File.Delete(notADirectory);
+        Assert.DoesNotContain("   at ", stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AWrongElasticsearchApiKey_StopsStartUp_WithoutPrintingTheKey()
+    {
+        await using var elastic = await ElasticsearchStub.StartAsync();
+        const string wrongKey = "d3Jvbmcta2V5LWlkOndyb25nLWtleS1zZWNyZXQ=";
+
+        var (exitCode, stderr) = await RunRemoteAsync(
+            "--Forge:AppId=6f1d2c8e-4b7a-4f3e-9a51-2d8c0e7b9f14",
+            $"--Logs:Elasticsearch:Url={elastic.Url}",
+            $"--Logs:Elasticsearch:ApiKey={wrongKey}",
+            "--Logs:Console=false");
+
+        Assert.Equal(2, exitCode);
+        Assert.Contains("Logs:Elasticsearch:ApiKey was refused by Elasticsearch", stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain(wrongKey, stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AnUnreachableElasticsearchEndpoint_StopsStartUp_NamingTheSetting()
+    {
+        int port;
+        using (var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0))
+        {
+            listener.Start();
+            port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+        }
+
+        var (exitCode, stderr) = await RunRemoteAsync(
+            "--Forge:AppId=6f1d2c8e-4b7a-4f3e-9a51-2d8c0e7b9f14",
+            $"--Logs:Elasticsearch:Url=http://127.0.0.1:{port}",
+            $"--Logs:Elasticsearch:ApiKey={ElasticsearchStub.ApiKey}",
+            "--Logs:Console=false");
+
+        Assert.Equal(2, exitCode);
+        Assert.Contains("Logs:Elasticsearch:Url could not be reached", stderr, StringComparison.Ordinal);
+        Assert.Contains("Logs:Elasticsearch:StartupCheck=Warn", stderr, StringComparison.Ordinal);
     }
 
     private static async Task<(int ExitCode, string Stderr)> RunRemoteAsync(params string[] args)

@@ -34,6 +34,50 @@ public sealed class EcsJsonFormatterTests
         Assert.Contains(LogScrubber.Redacted, line, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("Summary", "Fix the login page for ACME")]
+    [InlineData("IssueDescription", "Steps to reproduce")]
+    [InlineData("Comment", "Looks good to me")]
+    [InlineData("Jql", "project = EST AND text ~ secretproject")]
+    [InlineData("DisplayName", "Mia Hoffmann")]
+    [InlineData("Email", "mia@acme.example")]
+    [InlineData("VoteLabel", "13")]
+    [InlineData("UserToken", "opaque-token-value")]
+    [InlineData("ApiKey", "c2VjcmV0LWFwaS1rZXk=")]
+    [InlineData("ClientSecret", "hunter2hunter2")]
+    public void Format_RedactsNeverLoggedProperties_ByName_InTheMessageAndTheFields(string name, string value)
+    {
+        var line = Format("Got {" + name + "} for {SessionId}", (name, value), ("SessionId", "s-1"));
+
+        Assert.DoesNotContain(value, line, StringComparison.Ordinal);
+        var json = JsonDocument.Parse(line).RootElement;
+        Assert.Equal("Got [redacted] for s-1", json.GetProperty("message").GetString());
+        Assert.Equal(LogScrubber.Redacted, json.GetProperty("estimo").GetProperty(JsonNamingPolicy.SnakeCaseLower.ConvertName(name)).GetString());
+    }
+
+    [Theory]
+    [InlineData("mail from mia.hoffmann+jira@acme.example failed", "mia.hoffmann+jira@acme.example", "[redacted-email]")]
+    [InlineData("connection from 203.0.113.77 refused", "203.0.113.77", "203.0.113.0")]
+    [InlineData("connection from [2001:db8:85a3:8d3:1319:8a2e:370:7348]:443", "2001:db8:85a3:8d3:1319:8a2e:370:7348", "2001:db8:85a3::")]
+    [InlineData("Host=db;Username=app;Password=s3cr3t-Pa55;SSL Mode=Require", "s3cr3t-Pa55", "Password=[redacted]")]
+    [InlineData("Authorization: ApiKey c2VjcmV0LWFwaS1rZXk=", "c2VjcmV0LWFwaS1rZXk=", "ApiKey [redacted]")]
+    public void Format_ScrubsEmailsSecretsAndFullIpAddresses_InFreeText(string text, string secret, string replacement)
+    {
+        var line = Format("{Text}", ("Text", text));
+
+        var message = JsonDocument.Parse(line).RootElement.GetProperty("message").GetString()!;
+        Assert.DoesNotContain(secret, message, StringComparison.Ordinal);
+        Assert.Contains(replacement, message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Format_LeavesTimesVersionsAndRouteTemplatesAlone()
+    {
+        var line = Format("{Text}", ("Text", "at 00:45:11 version 8.11.0 GET /api/sessions/{sessionId}/votes took 12.5 ms"));
+
+        Assert.Equal("at 00:45:11 version 8.11.0 GET /api/sessions/{sessionId}/votes took 12.5 ms", JsonDocument.Parse(line).RootElement.GetProperty("message").GetString());
+    }
+
     private static string Format(string template, params (string Name, object Value)[] properties)
     {
         var logEvent = new LogEvent(

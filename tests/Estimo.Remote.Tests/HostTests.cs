@@ -110,7 +110,7 @@ public sealed class HostTests : RemoteTestBase
         }
 
         // The request log line is written after the response is sent; wait for the last one.
-        for (var waited = 0; waited < 50 && Host.Log.Lines.Count(l => l.Contains("/api/me", StringComparison.Ordinal)) < 5; waited++)
+        for (var waited = 0; waited < 200 && Host.Log.Lines.Count(l => l.Contains("/api/me", StringComparison.Ordinal)) < 5; waited++)
         {
             await Task.Delay(100, Ct);
         }

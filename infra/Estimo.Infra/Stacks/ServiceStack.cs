@@ -134,8 +134,8 @@ public sealed class ServiceStack : ResidentStack
             {
                 ["Storage__Username"] = Amazon.CDK.AWS.ECS.Secret.FromSecretsManager(databaseSecret, "username"),
                 ["Storage__Password"] = Amazon.CDK.AWS.ECS.Secret.FromSecretsManager(databaseSecret, "password"),
-                ["Logging__Elastic__CloudId"] = Amazon.CDK.AWS.ECS.Secret.FromSecretsManager(elasticSecret, "cloudId"),
-                ["Logging__Elastic__ApiKey"] = Amazon.CDK.AWS.ECS.Secret.FromSecretsManager(elasticSecret, "apiKey"),
+                ["Logs__Elasticsearch__CloudId"] = Amazon.CDK.AWS.ECS.Secret.FromSecretsManager(elasticSecret, "cloudId"),
+                ["Logs__Elasticsearch__ApiKey"] = Amazon.CDK.AWS.ECS.Secret.FromSecretsManager(elasticSecret, "apiKey"),
             },
             HealthCheck = new Amazon.CDK.AWS.ECS.HealthCheck
             {

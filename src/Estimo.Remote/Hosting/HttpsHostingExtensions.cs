@@ -44,6 +44,9 @@ internal static class HttpsHostingExtensions
                     https.SslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13;
                 });
             });
+
+            // Metrics and dependency detail: a second HTTPS listener, loopback only.
+            Monitoring.ManagementListener.Listen(kestrel, context.Configuration, certificate);
         });
 
         builder.Services.AddHsts(hsts =>

@@ -32,7 +32,7 @@ public static class StartupGuard
         }
         catch (IOException ex) when (ex.InnerException is System.Net.Sockets.SocketException { SocketErrorCode: System.Net.Sockets.SocketError.AddressAlreadyInUse })
         {
-            await Console.Error.WriteLineAsync("Estimo cannot start: the HTTPS port is already in use (set Remote:Port to another port).");
+            await Console.Error.WriteLineAsync("Estimo cannot start: a port is already in use (set Remote:Port or Monitoring:ManagementPort to a free port).");
             return StartupFailureExitCode;
         }
     }

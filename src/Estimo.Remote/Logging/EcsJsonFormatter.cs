@@ -94,7 +94,7 @@ public sealed class EcsJsonFormatter : ITextFormatter
             foreach (var (name, value) in custom)
             {
                 json.WritePropertyName(ToSnakeCase(name));
-                WriteValue(value, json);
+                WriteValue(name, value, json);
             }
 
             json.WriteEndObject();
@@ -195,8 +195,15 @@ public sealed class EcsJsonFormatter : ITextFormatter
         }
     }
 
-    private static void WriteValue(LogEventPropertyValue value, Utf8JsonWriter json)
+    private static void WriteValue(string name, LogEventPropertyValue value, Utf8JsonWriter json)
     {
+        // The never-logged list by name: whatever the value, it is not written.
+        if (LogScrubber.IsNeverLoggedName(name))
+        {
+            json.WriteStringValue(LogScrubber.Redacted);
+            return;
+        }
+
         switch (value)
         {
             case ScalarValue { Value: null }:
@@ -218,7 +225,7 @@ public sealed class EcsJsonFormatter : ITextFormatter
                 json.WriteStartArray();
                 foreach (var element in seq.Elements)
                 {
-                    WriteValue(element, json);
+                    WriteValue(name, element, json);
                 }
 
                 json.WriteEndArray();
@@ -228,7 +235,7 @@ public sealed class EcsJsonFormatter : ITextFormatter
                 foreach (var p in structure.Properties)
                 {
                     json.WritePropertyName(ToSnakeCase(p.Name));
-                    WriteValue(p.Value, json);
+                    WriteValue(p.Name, p.Value, json);
                 }
 
                 json.WriteEndObject();
@@ -237,8 +244,9 @@ public sealed class EcsJsonFormatter : ITextFormatter
                 json.WriteStartObject();
                 foreach (var (key, element) in dictionary.Elements)
                 {
-                    json.WritePropertyName(LogScrubber.Scrub(ScalarText(key)));
-                    WriteValue(element, json);
+                    var keyText = ScalarText(key);
+                    json.WritePropertyName(LogScrubber.Scrub(keyText));
+                    WriteValue(keyText, element, json);
                 }
 
                 json.WriteEndObject();
@@ -249,13 +257,20 @@ public sealed class EcsJsonFormatter : ITextFormatter
         }
     }
 
-    /// <summary>Renders the message with string values as they are (Serilog's default quotes them).</summary>
+    /// <summary>
+    /// Renders the message with string values as they are (Serilog's default quotes them), and
+    /// never-logged properties as <c>[redacted]</c>.
+    /// </summary>
     private static string RenderMessage(LogEvent logEvent)
     {
         using var text = new StringWriter(CultureInfo.InvariantCulture);
         foreach (var token in logEvent.MessageTemplate.Tokens)
         {
-            if (token is PropertyToken property
+            if (token is PropertyToken named && LogScrubber.IsNeverLoggedName(named.PropertyName))
+            {
+                text.Write(LogScrubber.Redacted);
+            }
+            else if (token is PropertyToken property
                 && logEvent.Properties.TryGetValue(property.PropertyName, out var value)
                 && value is ScalarValue { Value: string raw })
             {

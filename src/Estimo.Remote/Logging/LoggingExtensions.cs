@@ -1,3 +1,5 @@
+using Estimo.Remote.Logging.Shipping;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Serilog;
 using Serilog.Core;
@@ -18,6 +20,14 @@ internal static class LoggingExtensions
             .BindConfiguration(LogsOptions.SectionName)
             .ValidateOnStart();
         builder.Services.AddSingleton<IValidateOptions<LogsOptions>, LogsOptionsValidator>();
+        builder.Services.AddOptions<ElasticsearchOptions>()
+            .BindConfiguration(ElasticsearchOptions.SectionName)
+            .ValidateOnStart();
+        builder.Services.AddSingleton<IValidateOptions<ElasticsearchOptions>, ElasticsearchOptionsValidator>();
+        builder.Services.TryAddSingleton<IElasticsearchProbe, ElasticsearchProbe>();
+        builder.Services.AddSingleton<LogShipping>();
+        builder.Services.AddSingleton<ElasticsearchLogShipper>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<ElasticsearchLogShipper>());
 
         builder.Services.AddSerilog((services, logger) =>
         {
@@ -48,7 +58,21 @@ internal static class LoggingExtensions
                     fileSizeLimitBytes: 100 * 1024 * 1024,
                     rollOnFileSizeLimit: true));
             }
-        }, preserveStaticLogger: true); // each host owns its logger; never the process-wide Log.Logger
+
+            // Elasticsearch: the sink only appends to the on-disk buffer (behind the async
+            // wrapper, so requests never wait on disk or network); ElasticsearchLogShipper sends it.
+            var shipping = services.GetRequiredService<LogShipping>();
+            if (shipping.Buffer is { } buffer)
+            {
+                var sink = new DurableBufferSink(buffer, formatter, shipping.Options!.MaxEventBytes);
+                logger.WriteTo.Async(s => s.Sink(sink), bufferSize: 10_000, blockWhenFull: false, monitor: shipping.Queue);
+            }
+        },
+        // Each host keeps its own logger (and disposes it, flushing the sinks): the default
+        // routes every host in a process through the static Log.Logger, so a second host
+        // (the tests run several) would take over the first one's events and, on dispose,
+        // silence them all.
+        preserveStaticLogger: true);
         return builder;
     }
 

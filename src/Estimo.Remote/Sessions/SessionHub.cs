@@ -40,6 +40,27 @@ internal sealed class SessionHub
         return _slots.GetOrAdd(key, static _ => new Slot());
     }
 
+    /// <summary>
+    /// Sessions with a waiting long poll or used within <paramref name="window"/>, and the long
+    /// polls waiting (connected participants). Lock-free counts for the metrics gauges.
+    /// </summary>
+    public (int Sessions, int Participants) Activity(TimeSpan window)
+    {
+        var cutoff = Environment.TickCount64 - (long)window.TotalMilliseconds;
+        int sessions = 0, participants = 0;
+        foreach (var slot in _slots.Values)
+        {
+            var waiters = slot.Waiters;
+            participants += waiters;
+            if (waiters > 0 || slot.LastUsed > cutoff)
+            {
+                sessions++;
+            }
+        }
+
+        return (sessions, participants);
+    }
+
     /// <summary>Drops in-memory copies idle for longer than <paramref name="idleFor"/> that nobody is waiting on.</summary>
     public void EvictIdle(TimeSpan idleFor)
     {
@@ -60,6 +81,7 @@ internal sealed class SessionHub
     {
         private TaskCompletionSource _changed = NewSignal();
         private int _waiters;
+        private long _publishedAt;
 
         public SemaphoreSlim Lock { get; } = new(1, 1);
 
@@ -75,8 +97,15 @@ internal sealed class SessionHub
         /// <summary>The signal completed by the next <see cref="Publish"/>.</summary>
         public Task NextChange => Volatile.Read(ref _changed).Task;
 
+        /// <summary>When the last change was published (<see cref="System.Diagnostics.Stopwatch"/> timestamp), for fan-out latency.</summary>
+        public long PublishedAt => Interlocked.Read(ref _publishedAt);
+
         /// <summary>Wakes everyone waiting for a change.</summary>
-        public void Publish() => Interlocked.Exchange(ref _changed, NewSignal()).TrySetResult();
+        public void Publish()
+        {
+            Interlocked.Exchange(ref _publishedAt, System.Diagnostics.Stopwatch.GetTimestamp());
+            Interlocked.Exchange(ref _changed, NewSignal()).TrySetResult();
+        }
 
         public void EnterWait() => Interlocked.Increment(ref _waiters);
 

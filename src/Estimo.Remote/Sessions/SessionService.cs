@@ -124,6 +124,7 @@ internal sealed partial class SessionService(
     {
         var slot = hub.For(installationId, sessionId);
         var deadline = time.GetUtcNow() + options.Value.LongPollTimeout;
+        long? wokenByChangeAt = null;
         while (true)
         {
             Task signal;
@@ -152,7 +153,14 @@ internal sealed partial class SessionService(
                 stored.Session.Heartbeat(accountId, now);
                 if (sinceVersion is null || stored.Session.Version > sinceVersion)
                 {
-                    return SessionOutcome<T>.Ok(project(stored, now));
+                    var view = project(stored, now);
+                    if (wokenByChangeAt is { } publishedAt)
+                    {
+                        // Fan-out latency: from the change being published to this poll's answer being ready.
+                        RemoteMetrics.FannedOut(System.Diagnostics.Stopwatch.GetElapsedTime(publishedAt));
+                    }
+
+                    return SessionOutcome<T>.Ok(view);
                 }
 
                 signal = slot.NextChange;
@@ -181,6 +189,8 @@ internal sealed partial class SessionService(
                     cancellationToken.ThrowIfCancellationRequested();
                     return SessionOutcome<T>.NoChange();
                 }
+
+                wokenByChangeAt = slot.PublishedAt;
             }
             finally
             {

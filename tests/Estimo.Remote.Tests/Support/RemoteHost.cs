@@ -29,6 +29,9 @@ public sealed class RemoteHost : IAsyncDisposable
 
     public Uri BaseAddress { get; private set; } = null!;
 
+    /// <summary>The loopback management listener (metrics, health detail), when on.</summary>
+    public Uri? ManagementAddress { get; private set; }
+
     public IServiceProvider Services => _app.Services;
 
     public static async Task<RemoteHost> StartAsync(Uri jwksUrl, IDictionary<string, string?>? overrides = null)
@@ -47,6 +50,7 @@ public sealed class RemoteHost : IAsyncDisposable
             ["Storage:ApplyMigrationsOnStartup"] = "true",
             ["Security:LocalKey:KeyFile"] = Path.Combine(root, "keys", "local.key"),
             ["Logs:Console"] = "false",
+            ["Monitoring:ManagementPort"] = FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
         };
         foreach (var (key, value) in overrides ?? new Dictionary<string, string?>())
         {
@@ -61,9 +65,21 @@ public sealed class RemoteHost : IAsyncDisposable
         });
         var host = new RemoteHost(app, root, log);
         await app.StartAsync();
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        host.BaseAddress = new Uri(address.Replace("[::]", "127.0.0.1", StringComparison.Ordinal));
+        var managementPort = int.Parse(settings["Monitoring:ManagementPort"]!, System.Globalization.CultureInfo.InvariantCulture);
+        var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses
+            .Select(a => new Uri(a.Replace("[::]", "127.0.0.1", StringComparison.Ordinal)))
+            .ToList();
+        host.BaseAddress = addresses.First(a => a.Port != managementPort);
+        host.ManagementAddress = addresses.FirstOrDefault(a => a.Port == managementPort);
         return host;
+    }
+
+    /// <summary>A client for the management listener, trusting this host's certificate.</summary>
+    public HttpClient CreateManagementClient()
+    {
+        var client = CreateClient();
+        client.BaseAddress = ManagementAddress ?? throw new InvalidOperationException("The management listener is off.");
+        return client;
     }
 
     /// <summary>An HTTP client that trusts exactly this host's self-signed certificate.</summary>
@@ -76,6 +92,13 @@ public sealed class RemoteHost : IAsyncDisposable
                 presented is not null && presented.Thumbprint == certificate.Thumbprint,
         };
         return new HttpClient(handler) { BaseAddress = BaseAddress };
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     public async ValueTask DisposeAsync()
