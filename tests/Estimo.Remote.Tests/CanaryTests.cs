@@ -67,13 +67,25 @@ public sealed class CanaryTests : IAsyncLifetime
         });
         _client = _host.CreateClient();
 
-        // The local encryption key is a secret too.
-        var key = await File.ReadAllBytesAsync(Path.Combine(_host.Root, "keys", "local.key"), Ct);
-        Canary(Convert.ToBase64String(key));
-        Canary(Convert.ToHexString(key));
-        if (Encoding.UTF8.GetString(key).Trim() is { Length: >= 16 } keyText)
+        // The key-encryption keys of the local keyring are secrets too (the keyring is created
+        // on first use, so make the remote use it once before reading it).
+        await RegisterKeyringCanariesAsync();
+    }
+
+    private async Task RegisterKeyringCanariesAsync()
+    {
+        var keyring = Path.Combine(_host.Root, "keys", "keyring.json");
+        for (var waited = 0; !File.Exists(keyring) && waited < 100; waited++)
         {
-            Canary(keyText);
+            await Task.Delay(50, Ct);
+        }
+
+        using var document = System.Text.Json.JsonDocument.Parse(await File.ReadAllBytesAsync(keyring, Ct));
+        foreach (var entry in document.RootElement.GetProperty("keys").EnumerateArray())
+        {
+            var key = Convert.FromBase64String(entry.GetProperty("key").GetString()!);
+            Canary(Convert.ToBase64String(key));
+            Canary(Convert.ToHexString(key));
         }
     }
 
