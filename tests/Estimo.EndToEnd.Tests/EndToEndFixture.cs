@@ -137,6 +137,7 @@ public sealed class EndToEndFixture : IAsyncLifetime
             Directory.CreateDirectory(folder);
             foreach (var user in _users)
             {
+                await user.GrowFramesAsync();
                 await user.Page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(folder, $"{user.AccountId.Replace(':', '_')}.png"), FullPage = true });
             }
             return folder;
@@ -175,6 +176,19 @@ public sealed class UserSession(string accountId, IBrowserContext context, IPage
     public Task GotoAsync(string path) => Page.GotoAsync(stack.SimUrl + path);
 
     /// <summary>
+    /// Grows the host's fixed-height app iframes to their content, so a full-page screenshot
+    /// shows all of the app; returns the page height.
+    /// </summary>
+    public Task<int> GrowFramesAsync() => Page.EvaluateAsync<int>("""
+        () => {
+          for (const frame of document.querySelectorAll('iframe.forge-frame')) {
+            frame.style.height = frame.contentDocument.documentElement.scrollHeight + 'px';
+          }
+          return document.documentElement.scrollHeight;
+        }
+        """);
+
+    /// <summary>
     /// A screenshot for docs/screenshots, taken only when ESTIMO_E2E_SCREENSHOTS=1 (so ordinary
     /// runs do not rewrite committed files).
     /// </summary>
@@ -188,14 +202,7 @@ public sealed class UserSession(string accountId, IBrowserContext context, IPage
         Directory.CreateDirectory(folder);
         // The host gives app iframes a fixed height; grow them to their content so the picture
         // shows the whole screen, then keep it to at most 1280 x 1400.
-        var height = await Page.EvaluateAsync<int>("""
-            () => {
-              for (const frame of document.querySelectorAll('iframe.forge-frame')) {
-                frame.style.height = frame.contentDocument.documentElement.scrollHeight + 'px';
-              }
-              return document.documentElement.scrollHeight;
-            }
-            """);
+        var height = await GrowFramesAsync();
         await Page.ScreenshotAsync(new PageScreenshotOptions
         {
             Path = Path.Combine(folder, name + ".png"),
