@@ -162,4 +162,39 @@ public sealed class BrowserTests
         await Expect(panel.Locator("#request-result")).ToHaveTextAsync("200 fit=True oauth=False");
         Assert.Contains(remote.Calls, c => c.Path == "/api/ping" && c.Headers.GetValueOrDefault("origin") == sim.BaseUrl);
     }
+
+    [Fact]
+    public async Task RealBridge_StillGetsItsContext_WhenTheHostScriptArrivesAfterTheAppHasStarted()
+    {
+        RequireBrowser();
+        SetDefaultExpectTimeout(30_000);
+        var probe = await NpmFolder.BuildBridgeProbeAsync();
+        await using var sim = await RunningSimulator.StartAsync(new Dictionary<string, string?>
+        {
+            ["Simulator:ResourceRoots:estimo-ui"] = probe,
+        });
+        await sim.PostAdminAsync("/__sim/install");
+
+        using var playwright = await Playwright.CreateAsync();
+        await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+        {
+            ExecutablePath = Chromium,
+            Headless = true,
+            Args = ChromiumArgs,
+        });
+        await using var context = await browser.NewContextAsync();
+        var page = await context.NewPageAsync();
+        // host.js is the page's last script; on a busy machine the iframe's app can run first.
+        await page.RouteAsync("**/__sim/host.js", async route =>
+        {
+            await Task.Delay(2000);
+            await route.ContinueAsync();
+        });
+
+        await page.GotoAsync(sim.BaseUrl + "/browse/EST-1");
+
+        var panel = page.FrameLocator("iframe[title='Estimation']");
+        await Expect(panel.Locator("#display-name")).ToHaveTextAsync("Alice Adams");
+        await Expect(panel.Locator("#module-key")).ToHaveTextAsync("estimo-issue-panel");
+    }
 }

@@ -161,6 +161,33 @@ public sealed class SessionApiTests : RemoteTestBase
     }
 
     [Fact]
+    public async Task RevealedStatistics_UseTheWireNamesOfTheContract()
+    {
+        // docs/api.md: suggestedLabel / suggestedValue / spreadSteps — the names the UI reads.
+        var id = await CreatedSessionAsync();
+        await JoinAsync(id, Voter, VoterToken);
+        using var first = await SendAsync(HttpMethod.Post, $"/api/sessions/{id}/votes", Facilitator, new JsonObject { ["issueId"] = "10001", ["label"] = "5" });
+        Assert.Equal(HttpStatusCode.OK, first.StatusCode);
+        using var second = await SendAsync(HttpMethod.Post, $"/api/sessions/{id}/votes", Voter, new JsonObject { ["issueId"] = "10001", ["label"] = "8" });
+        var version = (await ReadAsync(second))["version"]!.GetValue<long>();
+
+        using var reveal = await ActAsync(id, Facilitator, "reveal", version);
+        Assert.Equal(HttpStatusCode.OK, reveal.StatusCode);
+        var statistics = (await ReadAsync(reveal))["issues"]![0]!["rounds"]![0]!["statistics"]!.AsObject();
+
+        // Median 6.5 is as near to 5 as to 8; the higher card wins the tie (docs/poker-rules.md).
+        Assert.Equal("8", statistics["suggestedLabel"]!.GetValue<string>());
+        Assert.Equal(8m, statistics["suggestedValue"]!.GetValue<decimal>());
+        Assert.Equal(1, statistics["spreadSteps"]!.GetValue<int>());
+        Assert.False(statistics.ContainsKey("suggested"));
+        Assert.False(statistics.ContainsKey("spreadInSteps"));
+        foreach (var name in new[] { "count", "numericCount", "average", "median", "min", "max", "spread", "standardDeviation", "consensus", "nearConsensus", "distribution", "modes", "outlierLabels" })
+        {
+            Assert.True(statistics.ContainsKey(name), $"statistics lacks {name}: {statistics.ToJsonString()}");
+        }
+    }
+
+    [Fact]
     public async Task Reveal_ByAVoterWhoIsNotFacilitator_Is403()
     {
         var id = await CreatedSessionAsync();

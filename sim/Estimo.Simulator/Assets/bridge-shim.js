@@ -16,11 +16,26 @@
   var nextId = 1;
   var eventListeners = new Map();
 
+  // host.js is the host page's last script, so this frame can run before the host listens and
+  // a call posted then would be lost. Calls wait until the host has said it is ready: it answers
+  // our hello, or announces itself when it starts (whichever comes first).
+  var hostReady = false;
+  var unsent = [];
+
+  function post(message) {
+    parentWindow.postMessage(message, origin);
+  }
+
   function send(name, payload) {
     return new Promise(function (resolve, reject) {
       var id = 'call-' + nextId++;
       pending.set(id, { resolve: resolve, reject: reject });
-      parentWindow.postMessage({ type: 'estimo-sim:bridge-call', id: id, name: name, payload: payload }, origin);
+      var message = { type: 'estimo-sim:bridge-call', id: id, name: name, payload: payload };
+      if (hostReady) {
+        post(message);
+      } else {
+        unsent.push(message);
+      }
     });
   }
 
@@ -29,7 +44,12 @@
       return;
     }
     var data = event.data;
-    if (data.type === 'estimo-sim:bridge-result' && pending.has(data.id)) {
+    if (data.type === 'estimo-sim:host-ready') {
+      if (!hostReady) {
+        hostReady = true;
+        unsent.splice(0).forEach(post);
+      }
+    } else if (data.type === 'estimo-sim:bridge-result' && pending.has(data.id)) {
       var call = pending.get(data.id);
       pending.delete(data.id);
       if (data.ok) {
@@ -137,4 +157,5 @@
       }
     }
   };
+  post({ type: 'estimo-sim:hello' });
 })();

@@ -243,11 +243,15 @@
 
   window.addEventListener('message', function (event) {
     var data = event.data;
-    if (event.origin !== window.location.origin || !data || data.type !== 'estimo-sim:bridge-call') {
+    if (event.origin !== window.location.origin || !data || (data.type !== 'estimo-sim:bridge-call' && data.type !== 'estimo-sim:hello')) {
       return;
     }
     var frame = frames.find(function (f) { return f.contentWindow === event.source; });
     if (!frame) {
+      return;
+    }
+    if (data.type === 'estimo-sim:hello') {
+      event.source.postMessage({ type: 'estimo-sim:host-ready' }, window.location.origin);
       return;
     }
     var handler = handlers[data.name];
@@ -259,5 +263,12 @@
     }, function (error) {
       event.source.postMessage({ type: 'estimo-sim:bridge-result', id: data.id, ok: false, error: String(error && error.message || error) }, window.location.origin);
     });
+  });
+
+  // A frame that loaded before this script said hello to nobody: tell every frame we listen now.
+  frames.forEach(function (f) {
+    if (f.contentWindow) {
+      f.contentWindow.postMessage({ type: 'estimo-sim:host-ready' }, window.location.origin);
+    }
   });
 })();

@@ -29,7 +29,9 @@ internal static class LoggingExtensions
         builder.Services.AddSingleton<ElasticsearchLogShipper>();
         builder.Services.AddHostedService(services => services.GetRequiredService<ElasticsearchLogShipper>());
 
-        builder.Services.AddSerilog((services, logger) =>
+        // preserveStaticLogger: each host keeps its own logger instead of replacing the process-wide
+        // Log.Logger, so two hosts in one process (the tests) never write into each other's sinks.
+        builder.Services.AddSerilog(preserveStaticLogger: true, configureLogger: (services, logger) =>
         {
             var options = services.GetRequiredService<IOptions<LogsOptions>>().Value;
             var environment = services.GetRequiredService<IHostEnvironment>().EnvironmentName;

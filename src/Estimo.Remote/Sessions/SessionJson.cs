@@ -29,6 +29,13 @@ internal static class SessionJson
     {
         var view = stored.Session.ForViewer(viewerAccountId, now);
         var json = JsonSerializer.SerializeToNode(view, Options)!.AsObject();
+        if (json["issues"] is JsonArray all)
+        {
+            foreach (var statistics in all.SelectMany(i => i?["rounds"] as JsonArray ?? []).Select(r => r?["statistics"]).OfType<JsonObject>())
+            {
+                ToContractNames(statistics);
+            }
+        }
         json["projectKey"] = stored.Scope.ProjectKey;
         json["boardId"] = stored.Scope.BoardId;
         json["estimationFieldId"] = stored.Scope.EstimationFieldId;
@@ -53,6 +60,22 @@ internal static class SessionJson
 
         json["hiddenIssueCount"] = hiddenCount;
         return json;
+    }
+
+    /// <summary>
+    /// The domain's <see cref="VoteStatistics"/> names two figures differently from the contract
+    /// the UI reads: <c>Suggested</c> (a card) becomes <c>suggestedLabel</c> + <c>suggestedValue</c>,
+    /// <c>SpreadInSteps</c> becomes <c>spreadSteps</c>.
+    /// </summary>
+    private static void ToContractNames(JsonObject statistics)
+    {
+        var suggested = statistics["suggested"] as JsonObject;
+        statistics.Remove("suggested");
+        statistics["suggestedLabel"] = suggested?["label"]?.DeepClone();
+        statistics["suggestedValue"] = suggested?["value"]?.DeepClone();
+        var steps = statistics["spreadInSteps"]?.DeepClone();
+        statistics.Remove("spreadInSteps");
+        statistics["spreadSteps"] = steps;
     }
 
     public static JsonObject Summary(PokerSessionSummary summary) => new()

@@ -7,7 +7,7 @@ const record = (n: number): EstimationRecord => ({
   finalLabel: String(n),
   finalValue: n,
   distribution: [{ label: String(n), count: 2 }],
-  rounds: 1,
+  roundCount: 1,
   participantAccountIds: ['a', 'b'],
   estimatedAt: `2026-11-${String((n % 28) + 1).padStart(2, '0')}T10:00:00Z`,
 });

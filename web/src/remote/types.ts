@@ -132,7 +132,8 @@ export interface EstimationRecord {
   finalLabel: string;
   finalValue: number | null;
   distribution: Array<{ label: string; count: number }>;
-  rounds: number;
+  /** Rounds it took (the record is written by the remote: Estimo.Core EstimationRecord). */
+  roundCount: number;
   participantAccountIds: string[];
   estimatedAt: string;
 }

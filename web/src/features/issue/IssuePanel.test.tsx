@@ -13,7 +13,7 @@ const record = {
     { label: '5', count: 1 },
     { label: '8', count: 2 },
   ],
-  rounds: 2,
+  roundCount: 2,
   participantAccountIds: ['acc-me', 'acc-ana'],
   estimatedAt: '2026-11-20T10:00:00Z',
 };
@@ -47,6 +47,8 @@ describe('issue panel', () => {
     await screen.findByText('Mia Me, Ana Other');
     expect(screen.getByText('5 ×1, 8 ×2')).toBeTruthy();
     expect(screen.getByRole('cell', { name: '8' })).toBeTruthy();
+    // The remote writes the number of rounds as roundCount (Estimo.Core EstimationRecord).
+    expect(screen.getByRole('cell', { name: '2' })).toBeTruthy();
   });
 
   it('creates a single-issue session and opens the room', async () => {

@@ -35,7 +35,7 @@ const History = ({ records }: { records: EstimationRecord[] }) => {
               <strong>{record.finalLabel}</strong>
             </td>
             <td>{distributionText(record)}</td>
-            <td>{record.rounds}</td>
+            <td>{record.roundCount}</td>
             <td>{record.participantAccountIds.map((id) => users.displayName(id)).join(', ')}</td>
           </tr>
         ))}

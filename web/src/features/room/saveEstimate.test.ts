@@ -10,7 +10,7 @@ const record = {
   finalLabel: '5',
   finalValue: 5,
   distribution: [{ label: '5', count: 2 }],
-  rounds: 1,
+  roundCount: 1,
   participantAccountIds: ['acc-me', 'acc-ana'],
   estimatedAt: '2026-11-28T10:00:00Z',
 };
