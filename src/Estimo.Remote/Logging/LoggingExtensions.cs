@@ -69,12 +69,7 @@ internal static class LoggingExtensions
                 var sink = new DurableBufferSink(buffer, formatter, shipping.Options!.MaxEventBytes);
                 logger.WriteTo.Async(s => s.Sink(sink), bufferSize: 10_000, blockWhenFull: false, monitor: shipping.Queue);
             }
-        },
-        // Each host keeps its own logger (and disposes it, flushing the sinks): the default
-        // routes every host in a process through the static Log.Logger, so a second host
-        // (the tests run several) would take over the first one's events and, on dispose,
-        // silence them all.
-        preserveStaticLogger: true);
+        });
         return builder;
     }
 
