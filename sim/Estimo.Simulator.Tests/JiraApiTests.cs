@@ -72,6 +72,20 @@ public sealed class JiraApiTests(SimulatorFixture fixture) : IClassFixture<Simul
     }
 
     [Fact]
+    public async Task UserSearch_FindsByDisplayName_AndByEmailOnlyWhenItIsVisible()
+    {
+        using var carol = await Sim.AsUserAsync(Users.Carol);
+
+        var byName = (await Json(await carol.GetAsync("/rest/api/3/user/search?query=bak", Ct))).AsArray();
+        var byHiddenEmail = (await Json(await carol.GetAsync("/rest/api/3/user/search?query=alice@", Ct))).AsArray();
+        using var neither = await carol.GetAsync("/rest/api/3/user/search", Ct);
+
+        Assert.Equal(Users.Bob, Assert.Single(byName)!["accountId"]!.GetValue<string>());
+        Assert.Empty(byHiddenEmail);
+        Assert.Equal(HttpStatusCode.BadRequest, neither.StatusCode);
+    }
+
+    [Fact]
     public async Task MyPermissions_WithoutPermissionsParameter_Is400()
     {
         using var client = await Sim.AsUserAsync(Users.Bob);

@@ -45,6 +45,7 @@ public static class JiraApi
         g.MapGet("/rest/api/3/myself", (HttpContext c, JiraSite s, SiteUrls u) => Results.Json(Json(s, u).Myself(JiraCaller.From(c).User)));
         g.MapGet("/rest/api/3/user", GetUser);
         g.MapGet("/rest/api/3/user/bulk", GetUsers);
+        g.MapGet("/rest/api/3/user/search", SearchUsers);
         g.MapGet("/rest/api/3/mypermissions", MyPermissions);
         g.MapPost("/rest/api/3/permissions/check", CheckPermissions);
         g.MapGet("/rest/api/3/field", (JiraSite s, SiteUrls u) => Results.Json(new JsonArray(s.Fields.Select(f => (JsonNode?)Json(s, u).Field(f)).ToArray())));
@@ -111,6 +112,30 @@ public static class JiraApi
             ["isLast"] = startAt + page.Count >= users.Count,
             ["values"] = new JsonArray(page.Select(u => (JsonNode?)json.User(u, viewer)).ToArray()),
         });
+    }
+
+    /// <summary>
+    /// Jira's user search: a plain array of users whose display name (or visible e-mail) contains
+    /// <c>query</c>, or the one <c>accountId</c>. One of the two is required, as in Jira.
+    /// </summary>
+    private static IResult SearchUsers(HttpContext c, JiraSite site, SiteUrls urls)
+    {
+        string? query = c.Request.Query["query"];
+        string? accountId = c.Request.Query["accountId"];
+        if (string.IsNullOrWhiteSpace(query) && string.IsNullOrWhiteSpace(accountId))
+        {
+            return JiraErrors.BadRequest("One of 'query' or 'accountId' query parameters must be provided.");
+        }
+
+        var json = Json(site, urls);
+        var viewer = JiraCaller.From(c).User;
+        var matches = site.Users.Where(u =>
+            (string.IsNullOrWhiteSpace(accountId) || u.AccountId == accountId)
+            && (string.IsNullOrWhiteSpace(query)
+                || u.DisplayName.Contains(query.Trim(), StringComparison.OrdinalIgnoreCase)
+                || ((u.EmailVisibleToOthers || u.AccountId == viewer.AccountId) && u.EmailAddress.Contains(query.Trim(), StringComparison.OrdinalIgnoreCase))));
+        var (startAt, max) = Paging(c, 50, 1000);
+        return Results.Json(new JsonArray(matches.Skip(startAt).Take(max).Select(u => (JsonNode?)json.User(u, viewer)).ToArray()));
     }
 
     private static IResult GetProject(HttpContext c, JiraSite site, SiteUrls urls, string projectIdOrKey)
