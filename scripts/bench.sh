@@ -224,14 +224,17 @@ bench_auth() {
 }
 
 session_header() {
-  echo "| Scenario | Sessions × participants | Votes/s | Votes measured | Deliveries | Missed | p50 ms | p95 ms | p99 ms | max ms | Server CPU (% of one core) | Server RSS now / peak | Errors (votes / polls) |"
-  echo "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+  echo "| Scenario | Sessions × participants | Votes/s | Votes measured | Deliveries | Missed | p50 ms | p95 ms | p99 ms | max ms | Server CPU (% of one core) | Server RSS now / peak | Vote round trip p50 / p95 ms | Errors (votes / polls) |"
+  echo "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
 }
 
 bench_session() {
   start_stubs
   local rows=() port
-  for scenario in "one session:1:50:5:20" "one instance:200:10:20:30"; do
+  # label:sessions:participants:votes per second:seconds (override with BENCH_SESSION_SCENARIOS, |-separated)
+  local scenarios="${BENCH_SESSION_SCENARIOS:-one session:1:50:5:20|one instance:200:10:20:30}"
+  IFS='|' read -r -a scenarios <<<"${scenarios}"
+  for scenario in "${scenarios[@]}"; do
     IFS=: read -r label sessions participants rate seconds <<<"${scenario}"
     port="$(free_port)"
     say "live session: ${label} (${sessions} × ${participants}, ${rate} votes/s, ${seconds} s)"
@@ -270,11 +273,13 @@ bench_storage() {
   for writers in 1 4; do
     say "storage: SQLite, ${writers} writer(s)"
     rows+=("$(bench_tool storage Sqlite "" 5 "${writers}")")
+    say "storage: SQLite with WAL (set by the bench), ${writers} writer(s)"
+    rows+=("$(bench_tool storage Sqlite-WAL "" 5 "${writers}")")
     say "storage: PostgreSQL, ${writers} writer(s)"
     rows+=("$(bench_tool storage PostgreSql "$(pg_database estimo_bench_storage)" 5 "${writers}")")
   done
   echo
-  echo "### (c) Storage paths — $(date -u +%FT%TZ), IPokerSessionStore.TrySaveAsync, one vote per write, 5 s each"
+  echo "### (c) Storage paths — $(date -u +%FT%TZ), IPokerSessionStore.TrySaveAsync, one vote per write, 5 s each (PostgreSQL: the throwaway test cluster, fsync=off)"
   echo
   echo "| Provider | Writers (one session each) | Writes | Writes/s | p50 ms | p99 ms | Lost races |"
   echo "|---|---:|---:|---:|---:|---:|---:|"

@@ -90,6 +90,9 @@ public sealed class FitSigner : IDisposable
         return signingInput + "." + Base64Url.EncodeToString(signature);
     }
 
+    /// <summary>The public half of the signing key.</summary>
+    public RSAParameters PublicParameters() => _key.ExportParameters(false);
+
     /// <summary>The account id the bench uses for participant <paramref name="index"/> (Atlassian's 24-hex shape).</summary>
     public static string Account(int index) => $"5b10{index:x20}";
 
