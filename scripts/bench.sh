@@ -6,7 +6,7 @@
 # Output (keys, tokens, logs, databases) goes to bench/.out (ignored by git).
 # Needs: the .NET SDK, wrk (apt-get install -y wrk), Node.js + npm (auth), and the postgresql
 # package (storage/cross; a throwaway cluster on ESTIMO_PG_PORT, default 55434).
-# Knobs: BENCH_AUTH_SECONDS (default 8), BENCH_CONNECTIONS (64), BENCH_TOKENS (auto).
+# Knobs: BENCH_AUTH_SECONDS (default 6), BENCH_CONNECTIONS (64), BENCH_TOKENS (auto).
 set -euo pipefail
 
 what="${1:-all}"
@@ -18,7 +18,7 @@ mkdir -p "${out}" "${log}"
 tool="${repo}/bench/Estimo.Bench/bin/Release/net10.0/Estimo.Bench.dll"
 remote_dll="${repo}/src/Estimo.Remote/bin/Release/net10.0/Estimo.Remote.dll"
 pg_port="${ESTIMO_PG_PORT:-55434}"
-auth_seconds="${BENCH_AUTH_SECONDS:-8}"
+auth_seconds="${BENCH_AUTH_SECONDS:-6}"
 connections="${BENCH_CONNECTIONS:-64}"
 threads=2
 app_id="7f1c2a9e-5b6d-4e8f-9a0b-1c2d3e4f5a6b"
@@ -172,8 +172,8 @@ bench_auth() {
   start_stubs
   sys_token="$(system_token)"
   # Enough unique tokens for the fastest authenticated server plus headroom; the warm-up gets its own.
-  local count="${BENCH_TOKENS:-$(( auth_seconds * 15000 ))}"
-  mint_fits "${out}/fits-warmup.txt" 40000
+  local count="${BENCH_TOKENS:-$(( auth_seconds * 12000 ))}"
+  mint_fits "${out}/fits-warmup.txt" 30000
   mint_fits "${out}/fits.txt" "${count}"
   ace_install
 
@@ -184,7 +184,7 @@ bench_auth() {
   local bare_pid=$!
   started_pids+=("${bare_pid}")
   wait_ready "https://127.0.0.1:${port}" "${bare_pid}" bare
-  run_wrk "warm-up" "https://127.0.0.1:${port}" "${bare_pid}" "${out}/fits-warmup.txt" 5 >/dev/null 2>&1; unset 'auth_rows[-1]'
+  run_wrk "warm-up" "https://127.0.0.1:${port}" "${bare_pid}" "${out}/fits-warmup.txt" 3 >/dev/null 2>&1; unset 'auth_rows[-1]'
   run_wrk "bare ASP.NET Core (no auth)" "https://127.0.0.1:${port}" "${bare_pid}" "${out}/fits.txt"
   stop_pid "${bare_pid}"
 
@@ -192,7 +192,7 @@ bench_auth() {
   say "Estimo remote, GET /api/me with full FIT verification (Release, SQLite)"
   start_remote auth-remote "${port}" --Storage:Provider=Sqlite
   bench_tool install "${dir}" "https://127.0.0.1:${port}" "${api_base}"
-  run_wrk "warm-up" "https://127.0.0.1:${port}" "${remote_pid}" "${out}/fits-warmup.txt" 5 >/dev/null 2>&1; unset 'auth_rows[-1]'
+  run_wrk "warm-up" "https://127.0.0.1:${port}" "${remote_pid}" "${out}/fits-warmup.txt" 3 >/dev/null 2>&1; unset 'auth_rows[-1]'
   run_wrk "Estimo GET /api/me (FIT)" "https://127.0.0.1:${port}" "${remote_pid}" "${out}/fits.txt"
   stop_pid "${remote_pid}"
 
@@ -200,7 +200,7 @@ bench_auth() {
     port="$(free_port)"
     say "atlassian-connect-express authenticateForge() (${mode})"
     start_ace "${mode}" "${port}"
-    run_wrk "warm-up" "https://127.0.0.1:${port}" "${ace_pid}" "${out}/fits-warmup.txt" 5 >/dev/null 2>&1; unset 'auth_rows[-1]'
+    run_wrk "warm-up" "https://127.0.0.1:${port}" "${ace_pid}" "${out}/fits-warmup.txt" 3 >/dev/null 2>&1; unset 'auth_rows[-1]'
     local label="ACE authenticateForge() — stock"
     [[ "${mode}" == stock ]] || label="ACE authenticateForge() — VARIANT: token write not awaited"
     run_wrk "${label}" "https://127.0.0.1:${port}" "${ace_pid}" "${out}/fits.txt"
@@ -232,7 +232,7 @@ bench_session() {
   start_stubs
   local rows=() port
   # label:sessions:participants:votes per second:seconds (override with BENCH_SESSION_SCENARIOS, |-separated)
-  local scenarios="${BENCH_SESSION_SCENARIOS:-one session:1:50:5:20|one instance:200:10:20:30}"
+  local scenarios="${BENCH_SESSION_SCENARIOS:-one session:1:50:5:15|one instance:200:10:20:20}"
   IFS='|' read -r -a scenarios <<<"${scenarios}"
   for scenario in "${scenarios[@]}"; do
     IFS=: read -r label sessions participants rate seconds <<<"${scenario}"
@@ -263,7 +263,7 @@ start_pg() {
   pg_connection="$(ESTIMO_PG_PORT="${pg_port}" "${repo}/scripts/postgres-test-server.sh" start)"
 }
 pg_database() { # NAME -> connection string of a fresh database
-  psql -h 127.0.0.1 -p "${pg_port}" -U postgres -qc "DROP DATABASE IF EXISTS $1 WITH (FORCE)" -c "CREATE DATABASE $1" >/dev/null
+  PGOPTIONS="-c client_min_messages=warning" psql -h 127.0.0.1 -p "${pg_port}" -U postgres -qc "DROP DATABASE IF EXISTS $1 WITH (FORCE)" -c "CREATE DATABASE $1" >/dev/null
   echo "${pg_connection};Database=$1"
 }
 
@@ -272,14 +272,14 @@ bench_storage() {
   local rows=()
   for writers in 1 4; do
     say "storage: SQLite, ${writers} writer(s)"
-    rows+=("$(bench_tool storage Sqlite "" 5 "${writers}")")
+    rows+=("$(bench_tool storage Sqlite "" 4 "${writers}")")
     say "storage: SQLite with WAL (set by the bench), ${writers} writer(s)"
-    rows+=("$(bench_tool storage Sqlite-WAL "" 5 "${writers}")")
+    rows+=("$(bench_tool storage Sqlite-WAL "" 4 "${writers}")")
     say "storage: PostgreSQL, ${writers} writer(s)"
-    rows+=("$(bench_tool storage PostgreSql "$(pg_database estimo_bench_storage)" 5 "${writers}")")
+    rows+=("$(bench_tool storage PostgreSql "$(pg_database estimo_bench_storage)" 4 "${writers}")")
   done
   echo
-  echo "### (c) Storage paths — $(date -u +%FT%TZ), IPokerSessionStore.TrySaveAsync, one vote per write, 5 s each (PostgreSQL: the throwaway test cluster, fsync=off)"
+  echo "### (c) Storage paths — $(date -u +%FT%TZ), IPokerSessionStore.TrySaveAsync, one vote per write, 4 s each (PostgreSQL: the throwaway test cluster, fsync=off)"
   echo
   echo "| Provider | Writers (one session each) | Writes | Writes/s | p50 ms | p99 ms | Lost races |"
   echo "|---|---:|---:|---:|---:|---:|---:|"
@@ -292,13 +292,16 @@ bench_cross() {
   start_pg
   local connection a_port b_port a_pid rows=()
   connection="$(pg_database estimo_bench_cross)"
+  # Instances behind one load balancer share the key that seals the data.
+  local key="${out}/cross-key/local.key"
+  rm -rf "${out}/cross-key"
   a_port="$(free_port)"
-  start_remote cross-a "${a_port}" --Storage:Provider=PostgreSql --Storage:ConnectionString="${connection}"
+  start_remote cross-a "${a_port}" --Storage:Provider=PostgreSql --Storage:ConnectionString="${connection}" --Security:LocalKey:KeyFile="${key}"
   a_pid="${remote_pid}"
   b_port="$(free_port)"
-  start_remote cross-b "${b_port}" --Storage:Provider=PostgreSql --Storage:ConnectionString="${connection}"
+  start_remote cross-b "${b_port}" --Storage:Provider=PostgreSql --Storage:ConnectionString="${connection}" --Security:LocalKey:KeyFile="${key}"
   bench_tool install "${dir}" "https://127.0.0.1:${a_port}" "${api_base}"
-  for scenario in "same instance (A→A):1:50:5:15:${a_port}" "cross-instance (A→B):1:50:5:15:${b_port}" "cross-instance (A→B):20:10:10:20:${b_port}"; do
+  for scenario in "same instance (A→A):1:50:5:12:${a_port}" "cross-instance (A→B):1:50:5:12:${b_port}"; do
     IFS=: read -r label sessions participants rate seconds poll_port <<<"${scenario}"
     say "cross: ${label} ${sessions} × ${participants}"
     rows+=("$(bench_tool session --url "https://127.0.0.1:${a_port}" --poll-url "https://127.0.0.1:${poll_port}" --dir "${dir}" --api-base "${api_base}" \
@@ -349,6 +352,7 @@ bench_ready() {
 
 bench_micro() {
   say "BenchmarkDotNet micro-benchmarks (short job)"
+  rm -rf "${out}/BenchmarkDotNet.Artifacts"
   (cd "${out}" && dotnet run -c Release --project "${repo}/bench/Estimo.Benchmarks.Remote/Estimo.Benchmarks.Remote.csproj" -- --filter '*' \
     >"${log}/micro.log" 2>&1) || { tail -n 50 "${log}/micro.log"; return 1; }
   echo
