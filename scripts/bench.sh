@@ -6,7 +6,9 @@
 # Output (keys, tokens, logs, databases) goes to bench/.out (ignored by git).
 # Needs: the .NET SDK, wrk (apt-get install -y wrk), Node.js + npm (auth), and the postgresql
 # package (storage/cross; a throwaway cluster on ESTIMO_PG_PORT, default 55434).
-# Knobs: BENCH_AUTH_SECONDS (default 6), BENCH_CONNECTIONS (64), BENCH_TOKENS (auto).
+# Knobs: BENCH_AUTH_SECONDS (default 6), BENCH_CONNECTIONS (64), BENCH_TOKENS (auto),
+#        BENCH_SESSION_SCENARIOS ("label:sessions:participants:votes/s:seconds|..."),
+#        BENCH_SESSION_PROVIDER (Sqlite, the default, or PostgreSql).
 set -euo pipefail
 
 what="${1:-all}"
@@ -115,14 +117,14 @@ declare -A auth_rps
 run_wrk() {
   local label="$1" url="$2" pid="$3" tokens="$4" seconds="${5:-${auth_seconds}}"
   local result
-  result="$(FIT_FILE="${tokens}" WRK_THREADS="${threads}" SYSTEM_TOKEN="${sys_token}" \
+  result="$(FIT_FILE="${tokens}" WRK_THREADS="${threads}" SYSTEM_TOKEN="${sys_token}" WRK_PATH="${WRK_PATH:-/api/me}" \
     wrk -t"${threads}" -c"${connections}" -d"${seconds}s" --timeout 10s -s "${repo}/bench/wrk/fit.lua" "${url}/api/me" 2>&1 | tee -a "${log}/wrk.log" | grep '^RESULT' || true)"
   [[ -n "${result}" ]] || { say "wrk printed no result for ${label}"; return 1; }
   local row
   row="$(awk -v label="${label}" -v rss="$(peak_rss_mb "${pid}")" '{
     for (i = 2; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
     secs = v["duration_us"] / 1e6; errs = v["non2xx"] + v["socket_errors"];
-    exhausted = (v["tokens_sent"] > v["tokens_available"]) ? " (tokens ran out: reused ones are rejected)" : "";
+    exhausted = (label !~ /^bare|no FIT/ && v["tokens_sent"] > v["tokens_available"]) ? " (tokens ran out: reused ones are rejected)" : "";
     printf "| %s | %.0f | %.2f | %.2f | %.2f %% | %d | %s MB |%s\n", label, v["requests"] / secs, v["p50_us"] / 1000, v["p99_us"] / 1000,
       (v["requests"] > 0 ? 100 * errs / v["requests"] : 0), v["requests"], rss, exhausted
   }' <<<"${result}")"
@@ -194,6 +196,8 @@ bench_auth() {
   bench_tool install "${dir}" "https://127.0.0.1:${port}" "${api_base}"
   run_wrk "warm-up" "https://127.0.0.1:${port}" "${remote_pid}" "${out}/fits-warmup.txt" 3 >/dev/null 2>&1; unset 'auth_rows[-1]'
   run_wrk "Estimo GET /api/me (FIT)" "https://127.0.0.1:${port}" "${remote_pid}" "${out}/fits.txt"
+  # Same process, same pipeline, anonymous: separates the FIT's cost from the rest of the pipeline.
+  WRK_PATH=/health/live run_wrk "Estimo GET /health/live (same pipeline, no FIT; diagnostic)" "https://127.0.0.1:${port}" "${remote_pid}" "${out}/fits-warmup.txt"
   stop_pid "${remote_pid}"
 
   for mode in stock async-token-write; do
@@ -238,7 +242,12 @@ bench_session() {
     IFS=: read -r label sessions participants rate seconds <<<"${scenario}"
     port="$(free_port)"
     say "live session: ${label} (${sessions} × ${participants}, ${rate} votes/s, ${seconds} s)"
-    start_remote "session-${sessions}" "${port}" --Storage:Provider=Sqlite
+    if [[ "${BENCH_SESSION_PROVIDER:-Sqlite}" == PostgreSql ]]; then
+      start_pg
+      start_remote "session-${sessions}" "${port}" --Storage:Provider=PostgreSql --Storage:ConnectionString="$(pg_database "estimo_bench_session_${sessions}")"
+    else
+      start_remote "session-${sessions}" "${port}" --Storage:Provider=Sqlite
+    fi
     bench_tool install "${dir}" "https://127.0.0.1:${port}" "${api_base}"
     rows+=("$(bench_tool session --url "https://127.0.0.1:${port}" --dir "${dir}" --api-base "${api_base}" \
       --sessions "${sessions}" --participants "${participants}" --rate "${rate}" --seconds "${seconds}" --pid "${remote_pid}" --label "${label}" \
@@ -247,7 +256,7 @@ bench_session() {
     stop_pid "${remote_pid}"
   done
   echo
-  echo "### (b) Live session — $(date -u +%FT%TZ), direct path (GET /api/sessions/{id}?since=v), fresh FIT per request, SQLite"
+  echo "### (b) Live session — $(date -u +%FT%TZ), direct path (GET /api/sessions/{id}?since=v), fresh FIT per request, ${BENCH_SESSION_PROVIDER:-Sqlite}"
   echo
   session_header
   printf '%s\n' "${rows[@]}"
@@ -361,7 +370,7 @@ bench_micro() {
   # The GitHub-markdown report BenchmarkDotNet writes for each class.
   local report
   for report in "${out}"/BenchmarkDotNet.Artifacts/results/*-report-github.md; do
-    sed -n '/^|/p' "${report}"
+    sed -n '/^|/p' "${report}" | sed "s/&#39;//g"
     echo
   done
 }
