@@ -117,14 +117,14 @@ declare -A auth_rps
 run_wrk() {
   local label="$1" url="$2" pid="$3" tokens="$4" seconds="${5:-${auth_seconds}}"
   local result
-  result="$(FIT_FILE="${tokens}" WRK_THREADS="${threads}" SYSTEM_TOKEN="${sys_token}" WRK_PATH="${WRK_PATH:-/api/me}" \
+  result="$(FIT_FILE="${tokens}" WRK_THREADS="${threads}" SYSTEM_TOKEN="${sys_token}" WRK_PATH="${WRK_PATH:-/api/me}" WRK_ANONYMOUS="${WRK_ANONYMOUS:-0}" \
     wrk -t"${threads}" -c"${connections}" -d"${seconds}s" --timeout 10s -s "${repo}/bench/wrk/fit.lua" "${url}/api/me" 2>&1 | tee -a "${log}/wrk.log" | grep '^RESULT' || true)"
   [[ -n "${result}" ]] || { say "wrk printed no result for ${label}"; return 1; }
   local row
   row="$(awk -v label="${label}" -v rss="$(peak_rss_mb "${pid}")" '{
     for (i = 2; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
     secs = v["duration_us"] / 1e6; errs = v["non2xx"] + v["socket_errors"];
-    exhausted = (label !~ /^bare|no FIT/ && v["tokens_sent"] > v["tokens_available"]) ? " (tokens ran out: reused ones are rejected)" : "";
+    exhausted = (label !~ /^bare|no token/ && v["tokens_sent"] > v["tokens_available"]) ? " (tokens ran out: reused ones are rejected)" : "";
     printf "| %s | %.0f | %.2f | %.2f | %.2f %% | %d | %s MB |%s\n", label, v["requests"] / secs, v["p50_us"] / 1000, v["p99_us"] / 1000,
       (v["requests"] > 0 ? 100 * errs / v["requests"] : 0), v["requests"], rss, exhausted
   }' <<<"${result}")"
@@ -197,7 +197,7 @@ bench_auth() {
   run_wrk "warm-up" "https://127.0.0.1:${port}" "${remote_pid}" "${out}/fits-warmup.txt" 3 >/dev/null 2>&1; unset 'auth_rows[-1]'
   run_wrk "Estimo GET /api/me (FIT)" "https://127.0.0.1:${port}" "${remote_pid}" "${out}/fits.txt"
   # Same process, same pipeline, anonymous: separates the FIT's cost from the rest of the pipeline.
-  WRK_PATH=/health/live run_wrk "Estimo GET /health/live (same pipeline, no FIT; diagnostic)" "https://127.0.0.1:${port}" "${remote_pid}" "${out}/fits-warmup.txt"
+  WRK_ANONYMOUS=1 WRK_PATH=/health/live run_wrk "Estimo GET /health/live (same pipeline, no token; diagnostic)" "https://127.0.0.1:${port}" "${remote_pid}" "${out}/fits-warmup.txt"
   stop_pid "${remote_pid}"
 
   for mode in stock async-token-write; do

@@ -1,6 +1,7 @@
 -- wrk script: every request carries the next pre-minted FIT from $FIT_FILE (replay protection
 -- rejects a reused token, so tokens are never reused: the threads split the file between them).
 -- Optional $SYSTEM_TOKEN is sent as x-forge-oauth-system. $WRK_PATH is the path (default /api/me).
+-- $WRK_ANONYMOUS=1 sends no token at all (the diagnostic row for the pipeline without a FIT).
 -- done() prints one machine-readable RESULT line, read by scripts/bench.sh.
 local threads = {}
 local next_id = 0
@@ -25,15 +26,19 @@ function init(args)
   used = 0
   path = os.getenv("WRK_PATH") or "/api/me"
   system_token = os.getenv("SYSTEM_TOKEN")
+  anonymous = os.getenv("WRK_ANONYMOUS") == "1"
 end
 
 function request()
   used = used + 1
   -- Past the end the tokens wrap around; the server rejects them as replays, and done() says so.
   local token = tokens[((used - 1) % ntokens) + 1]
-  local headers = { ["Authorization"] = "Bearer " .. token }
-  if system_token and system_token ~= "" then
-    headers["x-forge-oauth-system"] = system_token
+  local headers = {}
+  if not anonymous then
+    headers["Authorization"] = "Bearer " .. token
+    if system_token and system_token ~= "" then
+      headers["x-forge-oauth-system"] = system_token
+    end
   end
   return wrk.format("GET", path, headers)
 end
