@@ -18,7 +18,11 @@ internal sealed partial class SessionChangeRelay(ISessionChangeChannel channel, 
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
-    /// <summary>Called on the channel's thread: hands the work to the thread pool at once.</summary>
+    /// <summary>
+    /// Called on the channel's thread, so it stays short: a dictionary lookup, and per affected
+    /// session a check under its lock (awaited on the thread pool if the lock is busy). The woken
+    /// long polls continue on the thread pool (the signal runs continuations asynchronously).
+    /// </summary>
     internal void OnChange(SessionChange change)
     {
         if (change.IsEverything)

@@ -44,7 +44,7 @@ internal sealed class SessionHub
     public bool TryGet(string installationId, string sessionId, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out Slot? slot) =>
         _slots.TryGetValue(new SessionKey(installationId, sessionId), out slot);
 
-    /// <summary>Every slot (a snapshot-free enumeration; slots may come and go meanwhile).</summary>
+    /// <summary>A snapshot of every slot held now.</summary>
     public IEnumerable<Slot> Slots => _slots.Values;
 
     /// <summary>Drops in-memory copies idle for longer than <paramref name="idleFor"/> that nobody is waiting on.</summary>
