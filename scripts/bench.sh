@@ -174,7 +174,7 @@ bench_auth() {
   start_stubs
   sys_token="$(system_token)"
   # Enough unique tokens for the fastest authenticated server plus headroom; the warm-up gets its own.
-  local count="${BENCH_TOKENS:-$(( auth_seconds * 18000 ))}"
+  local count="${BENCH_TOKENS:-$(( auth_seconds * 25000 ))}"
   mint_fits "${out}/fits-warmup.txt" 30000
   mint_fits "${out}/fits.txt" "${count}"
   ace_install
