@@ -11,9 +11,9 @@ namespace Estimo.Remote.Sessions;
 /// </summary>
 /// <remarks>
 /// The database stays the source of truth: writes are optimistic on the version, and a lost
-/// race drops the cached copy and reloads. Instances learn of each other's writes when they
-/// reload; cross-instance wake-ups are the job of the database notification channel
-/// (docs/performance.md).
+/// race drops the cached copy and reloads. Other instances' writes arrive through the database's
+/// change channel (<see cref="SessionChangeRelay"/>), which drops the stale copy and wakes the
+/// waiters here (docs/performance.md).
 /// </remarks>
 internal sealed class SessionHub
 {
@@ -60,6 +60,13 @@ internal sealed class SessionHub
 
         return (sessions, participants);
     }
+
+    /// <summary>The slot of a session this instance holds or waits on, without creating one.</summary>
+    public bool TryGet(string installationId, string sessionId, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out Slot? slot) =>
+        _slots.TryGetValue(new SessionKey(installationId, sessionId), out slot);
+
+    /// <summary>A snapshot of every slot held now.</summary>
+    public IEnumerable<Slot> Slots => _slots.Values;
 
     /// <summary>Drops in-memory copies idle for longer than <paramref name="idleFor"/> that nobody is waiting on.</summary>
     public void EvictIdle(TimeSpan idleFor)

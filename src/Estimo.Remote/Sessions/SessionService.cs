@@ -1,4 +1,5 @@
 using Estimo.Core.Poker;
+using Estimo.Storage.Notifications;
 using Microsoft.Extensions.Options;
 
 namespace Estimo.Remote.Sessions;
@@ -31,6 +32,7 @@ internal readonly record struct SessionOutcome<T>(OutcomeKind Kind, T? Value, Po
 internal sealed partial class SessionService(
     IPokerSessionStore store,
     SessionHub hub,
+    ISessionChangeChannel changes,
     TimeProvider time,
     IOptions<SessionOptions> options,
     ILogger<SessionService> log)
@@ -222,6 +224,10 @@ internal sealed partial class SessionService(
         if (saved)
         {
             slot.Publish();
+
+            // Other instances drop their copy and wake their long polls. Not awaited: the write is
+            // committed, and the announcement never throws (a lost one only delays other instances).
+            _ = changes.AnnounceAsync(new SessionChange(stored.InstallationId, stored.SessionId, stored.Session.Version), CancellationToken.None);
         }
 
         return saved;

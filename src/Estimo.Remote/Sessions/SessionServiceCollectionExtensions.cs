@@ -11,6 +11,8 @@ internal static class SessionServiceCollectionExtensions
         services.AddSingleton<IValidateOptions<SessionOptions>, SessionOptionsValidator>();
         services.AddSingleton<SessionHub>();
         services.AddSingleton<SessionService>();
+        services.AddSessionChangeChannel();
+        services.AddHostedService<SessionChangeRelay>();
         services.AddSingleton<Installations.InstallationRegistrar>();
         services.AddHostedService<SessionRetentionService>();
         services.AddHttpClient<JiraUserClient>(http =>
