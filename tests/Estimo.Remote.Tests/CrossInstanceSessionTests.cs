@@ -71,7 +71,9 @@ public sealed class CrossInstanceSessionTests : IAsyncLifetime
             ["Storage:ConnectionString"] = new NpgsqlConnectionStringBuilder(server) { Database = _databaseName }.ConnectionString,
             ["Sessions:LongPollTimeout"] = "00:00:15",
 
-            // Instances behind one load balancer share the key that seals the data.
+            // Instances behind one load balancer share the key-encryption keys that wrap the
+            // installations' data keys (with the local provider, one keyring file for both).
+            ["Security:LocalKey:KeyringFile"] = Path.Combine(_keyDirectory, "keyring.json"),
             ["Security:LocalKey:KeyFile"] = Path.Combine(_keyDirectory, "local.key"),
         };
 
