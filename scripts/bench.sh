@@ -4,7 +4,7 @@
 # Builds in Release, starts every server on loopback (free ports), drives load (wrk, or the
 # bench's own generator), prints one table per measurement, and stops only what it started.
 # Output (keys, tokens, logs, databases) goes to bench/.out (ignored by git).
-# Needs: the .NET SDK, wrk (apt-get install -y wrk), Node.js + npm (auth), and the postgresql
+# Needs: the .NET SDK and Node.js + npm; wrk, curl and PostgreSQL come from Debian (installed when missing). The postgresql
 # package (storage/cross; a throwaway cluster on ESTIMO_PG_PORT, default 55434).
 # Knobs: BENCH_AUTH_SECONDS (default 6), BENCH_CONNECTIONS (64), BENCH_TOKENS (auto),
 #        BENCH_SESSION_SCENARIOS ("label:sessions:participants:votes/s:seconds|..."),
@@ -379,6 +379,22 @@ machine() {
   echo "## Run of $(date -u +%FT%TZ) on $(nproc) cores: $(lscpu | sed -n 's/^Model name: *//p'), $(free -g | awk '/^Mem:/ { print $2 " GB RAM" }'), load average $(cut -d' ' -f1-3 /proc/loadavg)"
 }
 
+# The load tools come from Debian; install what is missing, as the test command does, so the
+# benchmark runs on a fresh machine too.
+ensure_tools() {
+  local missing=()
+  command -v wrk >/dev/null || missing+=(wrk)
+  command -v curl >/dev/null || missing+=(curl)
+  command -v psql >/dev/null || missing+=(postgresql)
+  [[ ${#missing[@]} -eq 0 ]] && return 0
+  say "installing Debian packages: ${missing[*]}"
+  local sudo_cmd=""
+  [[ "$(id -u)" -eq 0 ]] || sudo_cmd="sudo"
+  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+ensure_tools
 build
 machine
 case "${what}" in
