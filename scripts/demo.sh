@@ -3,12 +3,13 @@
 # starts both on loopback with embedded defaults (SQLite, a generated local key file and
 # certificate under .estimo/, console and file logs), installs the app on the simulated site,
 # and prints the URL to open. Ctrl-C stops both.
-#   ESTIMO_REMOTE_PORT (default 8443)  ESTIMO_SIM_PORT (default 9400)
+#   ESTIMO_REMOTE_PORT (default 8443)  ESTIMO_SIM_PORT (default 9400)  ESTIMO_METRICS_PORT (default 9464)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
 remote_port="${ESTIMO_REMOTE_PORT:-8443}"
 sim_port="${ESTIMO_SIM_PORT:-9400}"
+metrics_port="${ESTIMO_METRICS_PORT:-9464}"
 sim_url="http://127.0.0.1:${sim_port}"
 
 fail() { echo "estimo demo: $*" >&2; exit 1; }
@@ -17,6 +18,7 @@ command -v node >/dev/null && command -v npm >/dev/null || fail "Node.js and npm
 port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 port_in_use "$remote_port" && fail "port $remote_port (remote) is already in use; set ESTIMO_REMOTE_PORT to a free port."
 port_in_use "$sim_port" && fail "port $sim_port (simulator) is already in use; set ESTIMO_SIM_PORT to a free port."
+port_in_use "$metrics_port" && fail "port $metrics_port (remote metrics, loopback) is already in use; set ESTIMO_METRICS_PORT to a free port."
 
 echo "Building the Custom UI, the remote and the simulator (first run takes a minute)…"
 ./scripts/build-web.sh >/dev/null
@@ -58,6 +60,7 @@ wait_for "the simulator" http_ok "$sim_url/"
 
 dotnet "$remote_dll" \
   --Remote:Port="$remote_port" \
+  --Monitoring:ManagementPort="$metrics_port" \
   --Remote:AllowedCorsOrigins:0="$sim_url" \
   --Forge:AppId="$app_id" \
   --Forge:JwksUrl="$sim_url/.well-known/jwks.json" \
@@ -76,6 +79,7 @@ Estimo is running.
   Open:     $sim_url/jira/software/projects/EST/apps/estimo-project-page
   Issue:    $sim_url/browse/EST-11   (the issue panel with estimation history)
   Remote:   https://127.0.0.1:${remote_port}  (HTTPS, self-signed certificate in .estimo/tls)
+  Metrics:  https://127.0.0.1:${metrics_port}/metrics  (loopback-only management listener)
   Logs:     .estimo/logs/   Data: .estimo/data/   Key file: .estimo/keys/
 Switch users with "Signed in as" in the page header; two browser windows can be two users.
 Press Ctrl-C to stop.
