@@ -80,7 +80,7 @@ Estimo is running.
   Issue:    $sim_url/browse/EST-11   (the issue panel with estimation history)
   Remote:   https://127.0.0.1:${remote_port}  (HTTPS, self-signed certificate in .estimo/tls)
   Metrics:  https://127.0.0.1:${metrics_port}/metrics  (loopback-only management listener)
-  Logs:     .estimo/logs/   Data: .estimo/data/   Key file: .estimo/keys/
+  Logs:     .estimo/logs/   Data: .estimo/data/   Keys: .estimo/keys/keyring.json
 Switch users with "Signed in as" in the page header; two browser windows can be two users.
 Press Ctrl-C to stop.
 MSG
