@@ -87,7 +87,7 @@ public static partial class SshKeyFingerprint
         var bytes = new byte[33];
         return Convert.TryFromBase64String(value["SHA256:".Length..] + "=", bytes, out var written)
             && written == 32
-            && Of(bytes.AsSpan(0, 32)) == value;
+            && "SHA256:" + Convert.ToBase64String(bytes, 0, 32).TrimEnd('=') == value; // canonical: no stray bits in the last character
     }
 
     /// <summary>The fingerprint of a public key blob.</summary>
