@@ -174,6 +174,25 @@ public sealed partial class OperatorRegistry
         return ToInfo(entity);
     }
 
+    /// <summary>Audits a refusal decided by the operator CLI's gate (unknown user, wrong role, unregistered key…).</summary>
+    public async Task RecordRefusalAsync(string actor, string command, string reason, JsonObject facts, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(facts);
+        facts["attempted"] = command;
+        facts["reason"] = reason;
+        await using var db = await _contexts.CreateDbContextAsync(cancellationToken);
+        AuditLog.Add(db, _time.GetUtcNow(), actor, AccessAudit.RefusedAction, command, facts);
+        await db.SaveChangesAsync(cancellationToken);
+    }
+
+    /// <summary>Audits that an authorised operator ran <paramref name="command"/> (written before the command acts).</summary>
+    public async Task RecordCommandAsync(string actor, string command, string? installationId, CancellationToken cancellationToken)
+    {
+        await using var db = await _contexts.CreateDbContextAsync(cancellationToken);
+        AuditLog.Add(db, _time.GetUtcNow(), actor, "ops.command", command, new JsonObject { ["command"] = command }, installationId);
+        await db.SaveChangesAsync(cancellationToken);
+    }
+
     private Task<AccessDeniedException> RefuseAsync(string actor, string attempted, string subject, string reason, CancellationToken cancellationToken) =>
         AccessAudit.RefuseAsync(_contexts, _time, actor, attempted, Printable(subject), reason, null, cancellationToken);
 
