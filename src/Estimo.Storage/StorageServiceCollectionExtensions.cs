@@ -72,6 +72,8 @@ public static class StorageServiceCollectionExtensions
             sp.GetRequiredService<IPokerSessionStore>(),
             sp.GetRequiredService<TimeProvider>()));
 
+        services.TryAddSingleton(sp => new SupportAccessLog(sp.GetRequiredService<IDbContextFactory<EstimoDbContext>>()));
+
         services.TryAddSingleton<DatabaseMigrator>();
         services.TryAddSingleton<IDatabaseMigrator>(sp => sp.GetRequiredService<DatabaseMigrator>());
         services.TryAddSingleton<IStorageHealth>(sp => sp.GetRequiredService<DatabaseMigrator>());
