@@ -37,6 +37,20 @@ public sealed class SshAccessTests : IAsyncLifetime
 
     public async ValueTask InitializeAsync()
     {
+        try
+        {
+            await StartAsync();
+        }
+        catch
+        {
+            // Leave no users, group or sshd behind when the set-up itself fails.
+            await DisposeAsync();
+            throw;
+        }
+    }
+
+    private async Task StartAsync()
+    {
         var missing = !Environment.IsPrivilegedProcess ? "the tests are not running as root (needed to start sshd and create users)"
             : !File.Exists("/usr/sbin/sshd") ? "/usr/sbin/sshd is missing (apt-get install openssh-server)"
             : !File.Exists("/usr/bin/sshpass") ? "/usr/bin/sshpass is missing (apt-get install sshpass)"
@@ -105,14 +119,17 @@ public sealed class SshAccessTests : IAsyncLifetime
         }
 
         _sshd?.Dispose();
+        _sshd = null;
         foreach (var user in _users)
         {
             await ExecAsync("userdel", "-r", "-f", user);
         }
 
+        _users.Clear();
         if (_createdGroup)
         {
             await ExecAsync("groupdel", SupportGroup);
+            _createdGroup = false;
         }
 
         SqliteConnection.ClearAllPools();
