@@ -125,6 +125,11 @@ static async Task<int> RunAsync(string[] settings, Func<IServiceProvider, Cancel
         await Console.Error.WriteLineAsync($"estimo-ops: {FirstLine(ex.Message)}");
         return 1;
     }
+    catch (Microsoft.EntityFrameworkCore.DbUpdateException ex)
+    {
+        await Console.Error.WriteLineAsync($"estimo-ops: the database refused the change ({FirstLine(ex.InnerException?.Message ?? ex.Message)}); nothing was changed.");
+        return 1;
+    }
     catch (System.Data.Common.DbException ex)
     {
         await Console.Error.WriteLineAsync($"estimo-ops: the database could not be used ({ex.GetType().Name}: {FirstLine(ex.Message)}).");

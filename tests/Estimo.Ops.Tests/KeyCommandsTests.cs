@@ -51,6 +51,9 @@ public sealed class KeyCommandsTests : IDisposable
         Assert.Equal(0L, await ScalarAsync("SELECT COUNT(*) FROM (SELECT installation_id FROM installation_keys WHERE retired_at IS NULL GROUP BY installation_id HAVING MAX(version) <> 2)"));
         Assert.Equal(30L, await ScalarAsync("SELECT COUNT(DISTINCT installation_id) FROM installation_keys WHERE retired_at IS NULL AND version = 2"));
         Assert.Equal(Environment.UserName, await ScalarAsync("SELECT actor FROM audit_events WHERE action = 'keys.rotate-dek.started'"));
+        Assert.Equal(
+            await ScalarAsync($"SELECT id FROM operators WHERE os_user = '{Environment.UserName}'"),
+            await ScalarAsync("SELECT operator_id FROM audit_events WHERE action = 'keys.rotate-dek.started' ORDER BY sequence LIMIT 1"));
     }
 
     [Fact]

@@ -29,7 +29,7 @@ public sealed class SupportAccessLog
                 r.OccurredAt,
                 r.OperatorId ?? "estimo-system",
                 r.Action,
-                Text(details, "reason"),
+                r.Action == "access.refused" ? null : Text(details, "reason"), // a refusal's "reason" is ours, shown under what was done
                 Text(details, "ticket"),
                 Text(details, "what") ?? Describe(r.Action, details));
         })];
