@@ -58,6 +58,8 @@ public sealed class SupportAccessApiTests : RemoteTestBase
         Assert.DoesNotContain("SUP-999", text, StringComparison.Ordinal);
         Assert.DoesNotContain(OtherInstallation, text, StringComparison.Ordinal);
         Assert.DoesNotContain("op-tester", text, StringComparison.Ordinal); // OS users never leave the operator side
+        var chain = await Host.Services.GetRequiredService<AuditChain>().VerifyAsync([], Ct);
+        Assert.True(chain.Valid, chain.Problem); // records written through the remote's storage are chained too
     }
 
     [Fact]
