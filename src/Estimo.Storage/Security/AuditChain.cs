@@ -205,6 +205,12 @@ public sealed class AuditChain
         }
 
         var head = expected - 1;
+        var outside = await db.AuditEvents.AsNoTracking().Where(a => a.Sequence < 1).OrderBy(a => a.Id).Select(a => a.Id).FirstOrDefaultAsync(cancellationToken);
+        if (outside != 0)
+        {
+            return AuditVerification.Broken(head, outside, "the record was moved out of the chain (its sequence was changed)");
+        }
+
         foreach (var (anchor, source) in anchors.Select(a => (a, "the chain")).Concat(externalAnchors.Select(a => (a, "an exported anchor"))))
         {
             if (!await IsAuthenticAsync(anchor, cancellationToken))

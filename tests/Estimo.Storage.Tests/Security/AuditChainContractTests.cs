@@ -130,6 +130,20 @@ public abstract class AuditChainContractTests<TFixture> : IClassFixture<TFixture
     }
 
     [Fact]
+    public async Task Verify_AfterTheLastRecordIsMovedOutOfTheChain_NamesIt()
+    {
+        await ResetAsync();
+        var ids = await AppendAsync(3);
+
+        await SqlAsync($"UPDATE audit_events SET sequence = -3 WHERE id = {ids[2]}");
+
+        var result = await Chain.VerifyAsync([], Ct);
+        Assert.False(result.Valid);
+        Assert.Equal(ids[2], result.FirstBadId);
+        Assert.Contains("moved out of the chain", result.Problem, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Verify_AfterARowIsInsertedByHand_NamesIt()
     {
         await ResetAsync();
