@@ -5,7 +5,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-apt_packages=(postgresql chromium)
+# openssh-server/-client and sshpass: the support-host SSH tests start a real sshd (SshAccessTests).
+apt_packages=(postgresql chromium openssh-server openssh-client sshpass)
 missing=()
 for pkg in "${apt_packages[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")

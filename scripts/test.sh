@@ -13,6 +13,7 @@ trap './scripts/postgres-test-server.sh stop >/dev/null 2>&1 || true' EXIT
 export ESTIMO_TEST_POSTGRES="$pg_conn"
 export ESTIMO_REQUIRE_POSTGRES=1
 export ESTIMO_REQUIRE_BROWSER=1
+export ESTIMO_REQUIRE_SSHD=1
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 
 results="$root/artifacts/test-results"

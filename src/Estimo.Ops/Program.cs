@@ -1,5 +1,8 @@
 using System.CommandLine;
+using System.CommandLine.Help;
 using Estimo.Ops;
+using Estimo.Ops.Access;
+using Estimo.Storage.Access;
 using Estimo.Storage;
 using Estimo.Storage.Security;
 using Microsoft.Extensions.DependencyInjection;
@@ -44,7 +47,16 @@ status.SetAction((parse, ct) => RunAsync(parse.GetValue(set) ?? [], async (servi
 
 var migrations = new Command("migrations", "Database schema migrations.") { status };
 var keys = KeyCommands.Create(set, RunAsync);
-var root = new RootCommand("estimo-ops: operate an Estimo deployment.") { migrate, migrations, keys };
+var root = new RootCommand("estimo-ops: operate an Estimo deployment.")
+{
+    migrate,
+    migrations,
+    keys,
+    OperatorCommands.Create(set, RunAsync),
+    GrantCommands.Create(set, RunAsync),
+    SupportCommands.Create(set, RunAsync),
+    AuditCommands.Create(set, RunAsync),
+};
 
 var parsed = root.Parse(args);
 if (parsed.Errors.Count > 0)
@@ -53,15 +65,50 @@ if (parsed.Errors.Count > 0)
     return 2;
 }
 
+// Every command passes the access gate (Access/AccessGate.cs) inside RunAsync; a command with
+// no declared requirement is refused here (default deny). Help needs no identity.
+var command = CommandPath(parsed.CommandResult.Command);
+Invocation.Command = command;
+Invocation.Parsed = parsed;
+if (parsed.Action is not HelpAction && command.Length > 0 && !CommandPolicy.Requirements.ContainsKey(command))
+{
+    await Console.Error.WriteLineAsync($"estimo-ops: refused: '{command}' declares no access requirement (add it to CommandPolicy).");
+    return 1;
+}
+
 return await parsed.InvokeAsync();
+
+static string CommandPath(Command command)
+{
+    var names = new List<string>();
+    for (Command? current = command; current is not null and not RootCommand; current = current.Parents.OfType<Command>().FirstOrDefault())
+    {
+        names.Insert(0, current.Name);
+    }
+
+    return string.Join(' ', names);
+}
 
 static async Task<int> RunAsync(string[] settings, Func<IServiceProvider, CancellationToken, Task> action, CancellationToken cancellationToken)
 {
     try
     {
         await using var services = OpsHost.Build(settings);
+        var command = Invocation.Command ?? string.Empty;
+        if (!CommandPolicy.Requirements.TryGetValue(command, out var requirement))
+        {
+            throw new AccessDeniedException($"'{command}' declares no access requirement.");
+        }
+
+        var session = await AccessGate.AuthorizeAsync(services, Caller.FromEnvironment(), command, requirement, Invocation.OptionValue, cancellationToken);
+        using var entered = session.Enter();
         await action(services, cancellationToken);
         return 0;
+    }
+    catch (AccessDeniedException ex)
+    {
+        await Console.Error.WriteLineAsync($"estimo-ops: refused: {ex.Message}");
+        return 1;
     }
     catch (OpsException ex)
     {
@@ -76,6 +123,11 @@ static async Task<int> RunAsync(string[] settings, Func<IServiceProvider, Cancel
     catch (KeyProviderException ex)
     {
         await Console.Error.WriteLineAsync($"estimo-ops: {FirstLine(ex.Message)}");
+        return 1;
+    }
+    catch (Microsoft.EntityFrameworkCore.DbUpdateException ex)
+    {
+        await Console.Error.WriteLineAsync($"estimo-ops: the database refused the change ({FirstLine(ex.InnerException?.Message ?? ex.Message)}); nothing was changed.");
         return 1;
     }
     catch (System.Data.Common.DbException ex)

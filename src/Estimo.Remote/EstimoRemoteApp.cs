@@ -66,6 +66,7 @@ public static class EstimoRemoteApp
         app.MapManagementEndpoints();
         app.MapLifecycleEndpoints();
         app.MapMeEndpoints();
+        app.MapSupportAccessEndpoints();
         app.MapSessionEndpoints();
         app.MapFallback(() => TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Not found", detail: "No such resource."))
             .AllowAnonymous();

@@ -26,6 +26,9 @@ internal sealed class DatabaseMigrator(
 
         StorageLog.ApplyingMigrations(logger, pending.Count, Provider, pending);
         await db.Database.MigrateAsync(cancellationToken);
+
+        // Records written before the audit chain existed are chained once, right here.
+        await Security.AuditChain.SealLegacyAsync(db, cancellationToken);
     }
 
     public async Task<IReadOnlyList<string>> GetPendingMigrationsAsync(CancellationToken cancellationToken)

@@ -1,5 +1,6 @@
 using Estimo.Core.Installations;
 using Estimo.Storage.Entities;
+using Estimo.Storage.Security;
 using Microsoft.EntityFrameworkCore;
 
 namespace Estimo.Storage;
@@ -26,11 +27,69 @@ public abstract class EstimoDbContext : DbContext
 
     internal DbSet<AuditEventEntity> AuditEvents => Set<AuditEventEntity>();
 
+    internal DbSet<OperatorEntity> Operators => Set<OperatorEntity>();
+
+    internal DbSet<OperatorKeyEntity> OperatorKeys => Set<OperatorKeyEntity>();
+
+    internal DbSet<SupportGrantEntity> SupportGrants => Set<SupportGrantEntity>();
+
     /// <summary>True when <paramref name="exception"/> is a primary-key or unique-index violation.</summary>
     internal abstract bool IsUniqueViolation(DbUpdateException exception);
 
     /// <summary>True when <paramref name="exception"/> is a foreign-key violation.</summary>
     internal abstract bool IsForeignKeyViolation(DbUpdateException exception);
+
+    /// <summary>
+    /// Serialises appends to the audit chain until the current transaction ends (PostgreSQL: a
+    /// transaction-scoped advisory lock; SQLite: the database write lock).
+    /// </summary>
+    internal abstract Task LockAuditChainAsync(CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Saves, chaining every added <c>audit_events</c> row onto the chain's head in the same
+    /// transaction as the rest of the changes (a transaction is opened when the caller has
+    /// none), so the record and the action it records commit or fail together.
+    /// </summary>
+    public override async Task<int> SaveChangesAsync(bool acceptAllChangesOnSuccess, CancellationToken cancellationToken = default)
+    {
+        var appended = ChangeTracker.Entries<AuditEventEntity>()
+            .Where(e => e.State == EntityState.Added)
+            .Select(e => e.Entity)
+            .ToList();
+        if (appended.Count == 0)
+        {
+            return await base.SaveChangesAsync(acceptAllChangesOnSuccess, cancellationToken);
+        }
+
+        if (Database.CurrentTransaction is not null)
+        {
+            await LockAuditChainAsync(cancellationToken);
+            await AuditChain.LinkAsync(this, appended, cancellationToken);
+            return await base.SaveChangesAsync(acceptAllChangesOnSuccess, cancellationToken);
+        }
+
+        await using var transaction = await Database.BeginTransactionAsync(cancellationToken);
+        await LockAuditChainAsync(cancellationToken);
+        await AuditChain.LinkAsync(this, appended, cancellationToken);
+        var written = await base.SaveChangesAsync(acceptAllChangesOnSuccess, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return written;
+    }
+
+    /// <summary>Synchronous saves cannot chain audit records (the chain needs a query); they refuse them.</summary>
+    public override int SaveChanges(bool acceptAllChangesOnSuccess)
+    {
+        if (ChangeTracker.Entries<AuditEventEntity>().Any(e => e.State == EntityState.Added))
+        {
+            throw new InvalidOperationException("Audit records must be saved with SaveChangesAsync, which chains them.");
+        }
+
+        return base.SaveChanges(acceptAllChangesOnSuccess);
+    }
+
+    /// <summary>Saves without touching the chain fields; only for sealing legacy rows.</summary>
+    internal Task<int> SaveChangesWithoutChainingAsync(CancellationToken cancellationToken) =>
+        base.SaveChangesAsync(acceptAllChangesOnSuccess: true, cancellationToken);
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
@@ -129,7 +188,67 @@ public abstract class EstimoDbContext : DbContext
             audit.Property(a => a.Action).HasColumnName("action").HasMaxLength(100);
             audit.Property(a => a.Subject).HasColumnName("subject").HasMaxLength(255);
             audit.Property(a => a.Details).HasColumnName("details");
+            audit.Property(a => a.Sequence).HasColumnName("sequence");
+            audit.Property(a => a.InstallationId).HasColumnName("installation_id").HasMaxLength(200);
+            audit.Property(a => a.OperatorId).HasColumnName("operator_id").HasMaxLength(32);
+            audit.Property(a => a.SshKeyFingerprint).HasColumnName("ssh_key_fingerprint").HasMaxLength(64);
+            audit.Property(a => a.PrevHash).HasColumnName("prev_hash").HasMaxLength(64);
+            audit.Property(a => a.Hash).HasColumnName("hash").HasMaxLength(64);
             audit.HasIndex(a => new { a.Action, a.Subject }).HasDatabaseName("ix_audit_events_action_subject");
+            audit.HasIndex(a => a.Sequence).IsUnique().HasDatabaseName("ux_audit_events_sequence");
+            audit.HasIndex(a => new { a.InstallationId, a.OccurredAt }).HasDatabaseName("ix_audit_events_installation_occurred_at");
+        });
+
+        modelBuilder.Entity<OperatorEntity>(op =>
+        {
+            op.ToTable("operators");
+            op.HasKey(o => o.Id).HasName("pk_operators");
+            op.Property(o => o.Id).HasColumnName("id").HasMaxLength(32);
+            op.Property(o => o.OsUser).HasColumnName("os_user").HasMaxLength(64);
+            op.Property(o => o.DisplayName).HasColumnName("display_name").HasMaxLength(200);
+            op.Property(o => o.Role).HasColumnName("role").HasConversion<string>().HasMaxLength(32);
+            op.Property(o => o.Active).HasColumnName("active");
+            op.Property(o => o.CreatedAt).HasColumnName("created_at");
+            op.Property(o => o.UpdatedAt).HasColumnName("updated_at");
+            op.HasIndex(o => o.OsUser).IsUnique().HasDatabaseName("ux_operators_os_user");
+            op.HasMany(o => o.Keys).WithOne()
+                .HasForeignKey(k => k.OperatorId)
+                .HasConstraintName("fk_operator_keys_operators_operator_id")
+                .OnDelete(DeleteBehavior.Cascade);
+        });
+
+        modelBuilder.Entity<OperatorKeyEntity>(key =>
+        {
+            key.ToTable("operator_keys");
+            key.HasKey(k => new { k.OperatorId, k.Fingerprint }).HasName("pk_operator_keys");
+            key.Property(k => k.OperatorId).HasColumnName("operator_id").HasMaxLength(32);
+            key.Property(k => k.Fingerprint).HasColumnName("fingerprint").HasMaxLength(64);
+            key.Property(k => k.AddedAt).HasColumnName("added_at");
+            key.HasIndex(k => k.Fingerprint).IsUnique().HasDatabaseName("ux_operator_keys_fingerprint");
+        });
+
+        modelBuilder.Entity<SupportGrantEntity>(grant =>
+        {
+            grant.ToTable("support_grants");
+            grant.HasKey(g => g.Id).HasName("pk_support_grants");
+            grant.Property(g => g.Id).HasColumnName("id").HasMaxLength(32);
+            grant.Property(g => g.OperatorId).HasColumnName("operator_id").HasMaxLength(32);
+            grant.Property(g => g.InstallationId).HasColumnName("installation_id").HasMaxLength(200);
+            grant.Property(g => g.Reason).HasColumnName("reason").HasMaxLength(500);
+            grant.Property(g => g.Ticket).HasColumnName("ticket").HasMaxLength(100);
+            grant.Property(g => g.Scope).HasColumnName("scope").HasConversion<string>().HasMaxLength(16);
+            grant.Property(g => g.CreatedAt).HasColumnName("created_at");
+            grant.Property(g => g.ExpiresAt).HasColumnName("expires_at");
+            grant.Property(g => g.RequiresApproval).HasColumnName("requires_approval");
+            grant.Property(g => g.ApprovedBy).HasColumnName("approved_by").HasMaxLength(32);
+            grant.Property(g => g.ApprovedAt).HasColumnName("approved_at");
+            grant.Property(g => g.RevokedBy).HasColumnName("revoked_by").HasMaxLength(32);
+            grant.Property(g => g.RevokedAt).HasColumnName("revoked_at");
+            grant.HasIndex(g => new { g.InstallationId, g.CreatedAt }).HasDatabaseName("ix_support_grants_installation_created_at");
+            grant.HasOne<OperatorEntity>().WithMany()
+                .HasForeignKey(g => g.OperatorId)
+                .HasConstraintName("fk_support_grants_operators_operator_id")
+                .OnDelete(DeleteBehavior.Restrict);
         });
     }
 }

@@ -11,6 +11,10 @@ public sealed class PostgreSqlEstimoDbContext : EstimoDbContext
     {
     }
 
+    // The advisory lock key of the audit chain: "ESTAUD" in ASCII, unique within Estimo.
+    internal override Task LockAuditChainAsync(CancellationToken cancellationToken) =>
+        Database.ExecuteSqlRawAsync("SELECT pg_advisory_xact_lock(76224198169924)", cancellationToken);
+
     internal override bool IsUniqueViolation(DbUpdateException exception) =>
         exception.InnerException is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation };
 

@@ -25,6 +25,11 @@ public sealed class SqliteEstimoDbContext : EstimoDbContext
     internal override bool IsForeignKeyViolation(DbUpdateException exception) =>
         exception.InnerException is SqliteException { SqliteErrorCode: SqliteConstraint, SqliteExtendedErrorCode: SqliteConstraintForeignKey };
 
+    // A write that changes nothing still takes SQLite's write lock for the transaction, so a
+    // deferred transaction cannot read the chain's head and then lose the race to write.
+    internal override Task LockAuditChainAsync(CancellationToken cancellationToken) =>
+        Database.ExecuteSqlRawAsync("UPDATE audit_events SET id = id WHERE 0", cancellationToken);
+
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {
         ArgumentNullException.ThrowIfNull(configurationBuilder);

@@ -2,6 +2,7 @@ using Estimo.Core.Poker;
 using Estimo.Core.Installations;
 using Estimo.Core.Security;
 using Estimo.Storage;
+using Estimo.Storage.Access;
 using Estimo.Storage.Installations;
 using Estimo.Storage.Security;
 using Microsoft.EntityFrameworkCore;
@@ -55,6 +56,23 @@ public static class StorageServiceCollectionExtensions
             sp.GetRequiredService<ISecretProtector>(),
             sp.GetRequiredService<IOptions<SecurityOptions>>(),
             sp.GetRequiredService<TimeProvider>()));
+
+        services.AddOptions<AccessOptions>().Bind(configuration.GetSection(AccessOptions.SectionName));
+        services.TryAddSingleton(sp => new AuditChain(
+            sp.GetRequiredService<IDbContextFactory<EstimoDbContext>>(),
+            sp.GetRequiredService<IKeyEncryptionProvider>(),
+            sp.GetRequiredService<TimeProvider>()));
+        services.TryAddSingleton(sp => new OperatorRegistry(sp.GetRequiredService<IDbContextFactory<EstimoDbContext>>(), sp.GetRequiredService<TimeProvider>()));
+        services.TryAddSingleton(sp => new SupportGrants(
+            sp.GetRequiredService<IDbContextFactory<EstimoDbContext>>(),
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<IOptions<AccessOptions>>()));
+        services.TryAddSingleton(sp => new SupportDataReader(
+            sp.GetRequiredService<IDbContextFactory<EstimoDbContext>>(),
+            sp.GetRequiredService<IPokerSessionStore>(),
+            sp.GetRequiredService<TimeProvider>()));
+
+        services.TryAddSingleton(sp => new SupportAccessLog(sp.GetRequiredService<IDbContextFactory<EstimoDbContext>>()));
 
         services.TryAddSingleton<DatabaseMigrator>();
         services.TryAddSingleton<IDatabaseMigrator>(sp => sp.GetRequiredService<DatabaseMigrator>());

@@ -171,6 +171,41 @@ public sealed class EstimoProcesses : IAsyncLifetime
         return JsonNode.Parse(body);
     }
 
+    /// <summary>
+    /// Runs the operator CLI (<c>estimo-ops</c>, as built) against the remote's database and
+    /// keyring, as the OS user running the tests, outside any SSH session.
+    /// </summary>
+    public async Task<(int ExitCode, string Output, string Error)> OpsAsync(params string[] args)
+    {
+        var info = new ProcessStartInfo("dotnet")
+        {
+            WorkingDirectory = WorkDirectory,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        info.ArgumentList.Add(BuiltDll("src/Estimo.Ops", "estimo-ops.dll"));
+        foreach (var arg in args)
+        {
+            info.ArgumentList.Add(arg);
+        }
+
+        foreach (var setting in new[] { $"Storage:DataDirectory={Path.Combine(WorkDirectory, "data")}", $"Security:LocalKey:KeyFile={Path.Combine(WorkDirectory, "keys", "local.key")}" })
+        {
+            info.ArgumentList.Add("--set");
+            info.ArgumentList.Add(setting);
+        }
+
+        info.Environment.Remove("SSH_CONNECTION");
+        info.Environment.Remove("SSH_USER_AUTH");
+        using var process = Process.Start(info)!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        await process.WaitForExitAsync(timeout.Token);
+        return (process.ExitCode, await output, await error);
+    }
+
     private RunningProcess StartProcess(string name, string dll, string logPath, string[] args)
     {
         var info = new ProcessStartInfo("dotnet")

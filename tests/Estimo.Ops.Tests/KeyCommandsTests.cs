@@ -31,7 +31,7 @@ public sealed class KeyCommandsTests : IDisposable
     [Fact]
     public async Task RotateDekAll_KilledAfterABatch_ThenRunAgain_LosesNoValue()
     {
-        Assert.Equal(0, (await RunAsync("migrate")).ExitCode);
+        await Support.OpsProcess.BootstrapAsync(_workDir);
         var before = await SeedAsync(installations: 30, sessionsEach: 8);
 
         var killed = await RunUntilAsync("rotate-dek: installation", "keys", "rotate-dek", "--all", "--batch-size", "3");
@@ -51,12 +51,15 @@ public sealed class KeyCommandsTests : IDisposable
         Assert.Equal(0L, await ScalarAsync("SELECT COUNT(*) FROM (SELECT installation_id FROM installation_keys WHERE retired_at IS NULL GROUP BY installation_id HAVING MAX(version) <> 2)"));
         Assert.Equal(30L, await ScalarAsync("SELECT COUNT(DISTINCT installation_id) FROM installation_keys WHERE retired_at IS NULL AND version = 2"));
         Assert.Equal(Environment.UserName, await ScalarAsync("SELECT actor FROM audit_events WHERE action = 'keys.rotate-dek.started'"));
+        Assert.Equal(
+            await ScalarAsync($"SELECT id FROM operators WHERE os_user = '{Environment.UserName}'"),
+            await ScalarAsync("SELECT operator_id FROM audit_events WHERE action = 'keys.rotate-dek.started' ORDER BY sequence LIMIT 1"));
     }
 
     [Fact]
     public async Task RetireKek_StillWrappingDataKeys_IsRefused_UntilRewrapped()
     {
-        Assert.Equal(0, (await RunAsync("migrate")).ExitCode);
+        await Support.OpsProcess.BootstrapAsync(_workDir);
         var before = await SeedAsync(installations: 3, sessionsEach: 2);
         var oldKek = (string)(await ScalarAsync("SELECT DISTINCT kek_id FROM installation_keys"))!;
 
@@ -80,7 +83,7 @@ public sealed class KeyCommandsTests : IDisposable
     [Fact]
     public async Task Shred_ThenRead_ValuesAreGone_AndTheOtherInstallationsAreNot()
     {
-        Assert.Equal(0, (await RunAsync("migrate")).ExitCode);
+        await Support.OpsProcess.BootstrapAsync(_workDir);
         var before = await SeedAsync(installations: 2, sessionsEach: 2);
         var victim = before.Keys.First().Split('|')[0];
 
@@ -96,7 +99,7 @@ public sealed class KeyCommandsTests : IDisposable
     [Fact]
     public async Task AnyKeysCommand_WithALostKeyring_RefusesNamingTheMissingKek()
     {
-        Assert.Equal(0, (await RunAsync("migrate")).ExitCode);
+        await Support.OpsProcess.BootstrapAsync(_workDir);
         await SeedAsync(installations: 2, sessionsEach: 1);
         var kek = (string)(await ScalarAsync("SELECT DISTINCT kek_id FROM installation_keys"))!;
         File.Delete(Path.Combine(_workDir, ".estimo", "keys", "keyring.json"));
@@ -213,23 +216,7 @@ public sealed class KeyCommandsTests : IDisposable
         return await command.ExecuteScalarAsync(Ct);
     }
 
-    private ProcessStartInfo StartInfo(string[] args)
-    {
-        var start = new ProcessStartInfo("dotnet")
-        {
-            WorkingDirectory = _workDir,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "estimo-ops.dll"));
-        foreach (var arg in args)
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        return start;
-    }
+    private ProcessStartInfo StartInfo(string[] args) => Support.OpsProcess.StartInfo(_workDir, null, args);
 
     /// <summary>Runs until a line containing <paramref name="marker"/> appears, then kills the process; true if it was killed.</summary>
     private async Task<bool> RunUntilAsync(string marker, params string[] args)

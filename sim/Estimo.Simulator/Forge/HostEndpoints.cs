@@ -37,6 +37,7 @@ public static partial class HostEndpoints
         // a deep link such as …/apps/estimo-project-page/session/abc opens the app at /session/abc.
         app.MapGet("/jira/software/projects/{projectKey}/apps/{moduleKey}/{**appPath}", ProjectPage);
         app.MapGet("/projects/{projectKey}/issues", IssueList);
+        app.MapGet("/jira/settings/apps/{moduleKey}", AdminPage);
         app.MapGet("/browse/{issueKey}", IssuePage);
         app.MapPost("/__sim/login", LoginAsync);
         app.MapGet("/__sim/host.js", () => Asset("host.js", "text/javascript; charset=utf-8"));
@@ -139,6 +140,26 @@ public static partial class HostEndpoints
         var main = $"<h1>{HostPages.Encode(project.Name)}</h1>\n" +
             (installation.InstallationId is null ? NotInstalled() : HostPages.Frame(module, project.Key, null, AppPath(appPath, c.Request.QueryString), ProjectPageRoute(project.Key, module.Key)));
         return HtmlPage(c, manifest, Render(c, site, manifest, $"{module.Title} - {project.Name}", main));
+    }
+
+    /// <summary>The host route of an admin page module (Jira's "Manage apps" area).</summary>
+    public static string AdminPageRoute(string moduleKey) => $"/jira/settings/apps/{Uri.EscapeDataString(moduleKey)}";
+
+    private static IResult AdminPage(HttpContext c, JiraSite site, ManifestProvider manifest, AppInstallation installation, string moduleKey)
+    {
+        var user = CurrentUser(c, site);
+        var module = manifest.Get().FindUiModule(moduleKey);
+        if (module is null || module.Type != "jira:adminPage")
+        {
+            return HtmlPage(c, manifest, Render(c, site, manifest, "App not found", "<h1>App not found</h1>\n"), 404);
+        }
+        if (!user.IsSiteAdmin)
+        {
+            return HtmlPage(c, manifest, Render(c, site, manifest, "Access denied",
+                "<h1>Access denied</h1>\n<p>You need to be a Jira site admin to see this page.</p>\n"), 403);
+        }
+        var main = "<h1>Manage apps</h1>\n" + (installation.InstallationId is null ? NotInstalled() : HostPages.Frame(module, null, null));
+        return HtmlPage(c, manifest, Render(c, site, manifest, module.Title + " - Manage apps", main));
     }
 
     /// <summary>The app's initial history location from the host URL: "/" plus the suffix after the module route, and the query.</summary>

@@ -44,7 +44,19 @@ public static class HostPages
             }
             sb.Append("<li><a href=\"/projects/").Append(Html.Encode(project.Key)).Append("/issues\">Issues</a></li>\n</ul></li>\n");
         }
-        sb.Append("</ul>\n</nav>\n<main class=\"sim-main\">\n").Append(mainHtml).Append("</main>\n</div>\n");
+        sb.Append("</ul>\n</nav>\n");
+        // Jira shows "Manage apps" pages to site admins only; so does the simulator.
+        var adminPages = user.IsSiteAdmin ? app?.UiModules.Where(m => m.Type == "jira:adminPage").ToList() ?? [] : [];
+        if (adminPages.Count > 0)
+        {
+            sb.Append("<nav class=\"sim-nav\" aria-label=\"Apps administration\">\n<ul>\n<li><strong>Apps</strong><ul>\n");
+            foreach (var module in adminPages)
+            {
+                sb.Append("<li><a href=\"").Append(Html.Encode(HostEndpoints.AdminPageRoute(module.Key))).Append("\">").Append(Html.Encode(module.Title)).Append("</a></li>\n");
+            }
+            sb.Append("</ul></li>\n</ul>\n</nav>\n");
+        }
+        sb.Append("<main class=\"sim-main\">\n").Append(mainHtml).Append("</main>\n</div>\n");
         sb.Append("<div id=\"sim-flags\" class=\"sim-flags\" role=\"status\" aria-live=\"polite\"></div>\n");
         sb.Append("<script src=\"/__sim/host.js\"></script>\n</body>\n</html>\n");
         return sb.ToString();

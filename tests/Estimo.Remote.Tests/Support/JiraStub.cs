@@ -19,6 +19,9 @@ public sealed class JiraStub : IAsyncDisposable
     /// <summary>Token → (can edit in the project, issue ids the user can browse).</summary>
     public Dictionary<string, (bool CanEdit, HashSet<string> Visible)> Users { get; } = new(StringComparer.Ordinal);
 
+    /// <summary>Tokens of Jira site admins (global ADMINISTER).</summary>
+    public HashSet<string> Admins { get; } = new(StringComparer.Ordinal);
+
     public static async Task<JiraStub> StartAsync()
     {
         JiraStub? stub = null;
@@ -38,7 +41,7 @@ public sealed class JiraStub : IAsyncDisposable
 
             return Results.Json(new JsonObject
             {
-                ["permissions"] = new JsonObject { [permissions] = new JsonObject { ["havePermission"] = user.CanEdit } },
+                ["permissions"] = new JsonObject { [permissions] = new JsonObject { ["havePermission"] = permissions == "ADMINISTER" ? current().Admins.Contains(Token(http)) : user.CanEdit } },
             });
         });
         app.MapPost("/ex/jira/{cloudId}/rest/api/3/search/jql", async (HttpContext http) =>
@@ -57,6 +60,8 @@ public sealed class JiraStub : IAsyncDisposable
     }
 
     public async ValueTask DisposeAsync() => await _app.DisposeAsync();
+
+    private static string Token(HttpContext http) => http.Request.Headers.Authorization.ToString() is var h && h.StartsWith("Bearer ", StringComparison.Ordinal) ? h[7..] : string.Empty;
 
     private (bool CanEdit, HashSet<string> Visible)? User(HttpContext http)
     {

@@ -48,9 +48,38 @@ namespace Estimo.Storage.Migrations.PostgreSql
                         .HasColumnType("text")
                         .HasColumnName("details");
 
+                    b.Property<string>("Hash")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("hash");
+
+                    b.Property<string>("InstallationId")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("installation_id");
+
                     b.Property<DateTimeOffset>("OccurredAt")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("occurred_at");
+
+                    b.Property<string>("OperatorId")
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)")
+                        .HasColumnName("operator_id");
+
+                    b.Property<string>("PrevHash")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("prev_hash");
+
+                    b.Property<long?>("Sequence")
+                        .HasColumnType("bigint")
+                        .HasColumnName("sequence");
+
+                    b.Property<string>("SshKeyFingerprint")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("ssh_key_fingerprint");
 
                     b.Property<string>("Subject")
                         .IsRequired()
@@ -61,8 +90,15 @@ namespace Estimo.Storage.Migrations.PostgreSql
                     b.HasKey("Id")
                         .HasName("pk_audit_events");
 
+                    b.HasIndex("Sequence")
+                        .IsUnique()
+                        .HasDatabaseName("ux_audit_events_sequence");
+
                     b.HasIndex("Action", "Subject")
                         .HasDatabaseName("ix_audit_events_action_subject");
+
+                    b.HasIndex("InstallationId", "OccurredAt")
+                        .HasDatabaseName("ix_audit_events_installation_occurred_at");
 
                     b.ToTable("audit_events", (string)null);
                 });
@@ -175,6 +211,79 @@ namespace Estimo.Storage.Migrations.PostgreSql
                     b.ToTable("installation_keys", (string)null);
                 });
 
+            modelBuilder.Entity("Estimo.Storage.Entities.OperatorEntity", b =>
+                {
+                    b.Property<string>("Id")
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)")
+                        .HasColumnName("id");
+
+                    b.Property<bool>("Active")
+                        .HasColumnType("boolean")
+                        .HasColumnName("active");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<string>("DisplayName")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("display_name");
+
+                    b.Property<string>("OsUser")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("os_user");
+
+                    b.Property<string>("Role")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)")
+                        .HasColumnName("role");
+
+                    b.Property<DateTimeOffset>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("updated_at");
+
+                    b.HasKey("Id")
+                        .HasName("pk_operators");
+
+                    b.HasIndex("OsUser")
+                        .IsUnique()
+                        .HasDatabaseName("ux_operators_os_user");
+
+                    b.ToTable("operators", (string)null);
+                });
+
+            modelBuilder.Entity("Estimo.Storage.Entities.OperatorKeyEntity", b =>
+                {
+                    b.Property<string>("OperatorId")
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)")
+                        .HasColumnName("operator_id");
+
+                    b.Property<string>("Fingerprint")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("fingerprint");
+
+                    b.Property<DateTimeOffset>("AddedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("added_at");
+
+                    b.HasKey("OperatorId", "Fingerprint")
+                        .HasName("pk_operator_keys");
+
+                    b.HasIndex("Fingerprint")
+                        .IsUnique()
+                        .HasDatabaseName("ux_operator_keys_fingerprint");
+
+                    b.ToTable("operator_keys", (string)null);
+                });
+
             modelBuilder.Entity("Estimo.Storage.Entities.PokerSessionEntity", b =>
                 {
                     b.Property<string>("Id")
@@ -277,6 +386,84 @@ namespace Estimo.Storage.Migrations.PostgreSql
                     b.ToTable("poker_sessions", (string)null);
                 });
 
+            modelBuilder.Entity("Estimo.Storage.Entities.SupportGrantEntity", b =>
+                {
+                    b.Property<string>("Id")
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)")
+                        .HasColumnName("id");
+
+                    b.Property<DateTimeOffset?>("ApprovedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("approved_at");
+
+                    b.Property<string>("ApprovedBy")
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)")
+                        .HasColumnName("approved_by");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<DateTimeOffset>("ExpiresAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("expires_at");
+
+                    b.Property<string>("InstallationId")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("installation_id");
+
+                    b.Property<string>("OperatorId")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)")
+                        .HasColumnName("operator_id");
+
+                    b.Property<string>("Reason")
+                        .IsRequired()
+                        .HasMaxLength(500)
+                        .HasColumnType("character varying(500)")
+                        .HasColumnName("reason");
+
+                    b.Property<bool>("RequiresApproval")
+                        .HasColumnType("boolean")
+                        .HasColumnName("requires_approval");
+
+                    b.Property<DateTimeOffset?>("RevokedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("revoked_at");
+
+                    b.Property<string>("RevokedBy")
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)")
+                        .HasColumnName("revoked_by");
+
+                    b.Property<string>("Scope")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("scope");
+
+                    b.Property<string>("Ticket")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)")
+                        .HasColumnName("ticket");
+
+                    b.HasKey("Id")
+                        .HasName("pk_support_grants");
+
+                    b.HasIndex("OperatorId");
+
+                    b.HasIndex("InstallationId", "CreatedAt")
+                        .HasDatabaseName("ix_support_grants_installation_created_at");
+
+                    b.ToTable("support_grants", (string)null);
+                });
+
             modelBuilder.Entity("Estimo.Storage.Entities.SystemTokenEntity", b =>
                 {
                     b.Property<string>("InstallationId")
@@ -315,6 +502,16 @@ namespace Estimo.Storage.Migrations.PostgreSql
                     b.Navigation("Installation");
                 });
 
+            modelBuilder.Entity("Estimo.Storage.Entities.OperatorKeyEntity", b =>
+                {
+                    b.HasOne("Estimo.Storage.Entities.OperatorEntity", null)
+                        .WithMany("Keys")
+                        .HasForeignKey("OperatorId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_operator_keys_operators_operator_id");
+                });
+
             modelBuilder.Entity("Estimo.Storage.Entities.PokerSessionEntity", b =>
                 {
                     b.HasOne("Estimo.Storage.Entities.InstallationEntity", "Installation")
@@ -325,6 +522,16 @@ namespace Estimo.Storage.Migrations.PostgreSql
                         .HasConstraintName("fk_poker_sessions_installations_installation_id");
 
                     b.Navigation("Installation");
+                });
+
+            modelBuilder.Entity("Estimo.Storage.Entities.SupportGrantEntity", b =>
+                {
+                    b.HasOne("Estimo.Storage.Entities.OperatorEntity", null)
+                        .WithMany()
+                        .HasForeignKey("OperatorId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired()
+                        .HasConstraintName("fk_support_grants_operators_operator_id");
                 });
 
             modelBuilder.Entity("Estimo.Storage.Entities.SystemTokenEntity", b =>
@@ -342,6 +549,11 @@ namespace Estimo.Storage.Migrations.PostgreSql
             modelBuilder.Entity("Estimo.Storage.Entities.InstallationEntity", b =>
                 {
                     b.Navigation("SystemToken");
+                });
+
+            modelBuilder.Entity("Estimo.Storage.Entities.OperatorEntity", b =>
+                {
+                    b.Navigation("Keys");
                 });
 #pragma warning restore 612, 618
         }

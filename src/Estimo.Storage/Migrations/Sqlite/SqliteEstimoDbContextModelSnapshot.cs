@@ -40,9 +40,38 @@ namespace Estimo.Storage.Migrations.Sqlite
                         .HasColumnType("TEXT")
                         .HasColumnName("details");
 
+                    b.Property<string>("Hash")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("hash");
+
+                    b.Property<string>("InstallationId")
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("installation_id");
+
                     b.Property<long>("OccurredAt")
                         .HasColumnType("INTEGER")
                         .HasColumnName("occurred_at");
+
+                    b.Property<string>("OperatorId")
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("operator_id");
+
+                    b.Property<string>("PrevHash")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("prev_hash");
+
+                    b.Property<long?>("Sequence")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("sequence");
+
+                    b.Property<string>("SshKeyFingerprint")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("ssh_key_fingerprint");
 
                     b.Property<string>("Subject")
                         .IsRequired()
@@ -53,8 +82,15 @@ namespace Estimo.Storage.Migrations.Sqlite
                     b.HasKey("Id")
                         .HasName("pk_audit_events");
 
+                    b.HasIndex("Sequence")
+                        .IsUnique()
+                        .HasDatabaseName("ux_audit_events_sequence");
+
                     b.HasIndex("Action", "Subject")
                         .HasDatabaseName("ix_audit_events_action_subject");
+
+                    b.HasIndex("InstallationId", "OccurredAt")
+                        .HasDatabaseName("ix_audit_events_installation_occurred_at");
 
                     b.ToTable("audit_events", (string)null);
                 });
@@ -167,6 +203,79 @@ namespace Estimo.Storage.Migrations.Sqlite
                     b.ToTable("installation_keys", (string)null);
                 });
 
+            modelBuilder.Entity("Estimo.Storage.Entities.OperatorEntity", b =>
+                {
+                    b.Property<string>("Id")
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("id");
+
+                    b.Property<bool>("Active")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("active");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("created_at");
+
+                    b.Property<string>("DisplayName")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("display_name");
+
+                    b.Property<string>("OsUser")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("os_user");
+
+                    b.Property<string>("Role")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("role");
+
+                    b.Property<long>("UpdatedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("updated_at");
+
+                    b.HasKey("Id")
+                        .HasName("pk_operators");
+
+                    b.HasIndex("OsUser")
+                        .IsUnique()
+                        .HasDatabaseName("ux_operators_os_user");
+
+                    b.ToTable("operators", (string)null);
+                });
+
+            modelBuilder.Entity("Estimo.Storage.Entities.OperatorKeyEntity", b =>
+                {
+                    b.Property<string>("OperatorId")
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("operator_id");
+
+                    b.Property<string>("Fingerprint")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("fingerprint");
+
+                    b.Property<long>("AddedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("added_at");
+
+                    b.HasKey("OperatorId", "Fingerprint")
+                        .HasName("pk_operator_keys");
+
+                    b.HasIndex("Fingerprint")
+                        .IsUnique()
+                        .HasDatabaseName("ux_operator_keys_fingerprint");
+
+                    b.ToTable("operator_keys", (string)null);
+                });
+
             modelBuilder.Entity("Estimo.Storage.Entities.PokerSessionEntity", b =>
                 {
                     b.Property<string>("Id")
@@ -269,6 +378,84 @@ namespace Estimo.Storage.Migrations.Sqlite
                     b.ToTable("poker_sessions", (string)null);
                 });
 
+            modelBuilder.Entity("Estimo.Storage.Entities.SupportGrantEntity", b =>
+                {
+                    b.Property<string>("Id")
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("id");
+
+                    b.Property<long?>("ApprovedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("approved_at");
+
+                    b.Property<string>("ApprovedBy")
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("approved_by");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("created_at");
+
+                    b.Property<long>("ExpiresAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("expires_at");
+
+                    b.Property<string>("InstallationId")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("installation_id");
+
+                    b.Property<string>("OperatorId")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("operator_id");
+
+                    b.Property<string>("Reason")
+                        .IsRequired()
+                        .HasMaxLength(500)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("reason");
+
+                    b.Property<bool>("RequiresApproval")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("requires_approval");
+
+                    b.Property<long?>("RevokedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("revoked_at");
+
+                    b.Property<string>("RevokedBy")
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("revoked_by");
+
+                    b.Property<string>("Scope")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("scope");
+
+                    b.Property<string>("Ticket")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("ticket");
+
+                    b.HasKey("Id")
+                        .HasName("pk_support_grants");
+
+                    b.HasIndex("OperatorId");
+
+                    b.HasIndex("InstallationId", "CreatedAt")
+                        .HasDatabaseName("ix_support_grants_installation_created_at");
+
+                    b.ToTable("support_grants", (string)null);
+                });
+
             modelBuilder.Entity("Estimo.Storage.Entities.SystemTokenEntity", b =>
                 {
                     b.Property<string>("InstallationId")
@@ -307,6 +494,16 @@ namespace Estimo.Storage.Migrations.Sqlite
                     b.Navigation("Installation");
                 });
 
+            modelBuilder.Entity("Estimo.Storage.Entities.OperatorKeyEntity", b =>
+                {
+                    b.HasOne("Estimo.Storage.Entities.OperatorEntity", null)
+                        .WithMany("Keys")
+                        .HasForeignKey("OperatorId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_operator_keys_operators_operator_id");
+                });
+
             modelBuilder.Entity("Estimo.Storage.Entities.PokerSessionEntity", b =>
                 {
                     b.HasOne("Estimo.Storage.Entities.InstallationEntity", "Installation")
@@ -317,6 +514,16 @@ namespace Estimo.Storage.Migrations.Sqlite
                         .HasConstraintName("fk_poker_sessions_installations_installation_id");
 
                     b.Navigation("Installation");
+                });
+
+            modelBuilder.Entity("Estimo.Storage.Entities.SupportGrantEntity", b =>
+                {
+                    b.HasOne("Estimo.Storage.Entities.OperatorEntity", null)
+                        .WithMany()
+                        .HasForeignKey("OperatorId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired()
+                        .HasConstraintName("fk_support_grants_operators_operator_id");
                 });
 
             modelBuilder.Entity("Estimo.Storage.Entities.SystemTokenEntity", b =>
@@ -334,6 +541,11 @@ namespace Estimo.Storage.Migrations.Sqlite
             modelBuilder.Entity("Estimo.Storage.Entities.InstallationEntity", b =>
                 {
                     b.Navigation("SystemToken");
+                });
+
+            modelBuilder.Entity("Estimo.Storage.Entities.OperatorEntity", b =>
+                {
+                    b.Navigation("Keys");
                 });
 #pragma warning restore 612, 618
         }
