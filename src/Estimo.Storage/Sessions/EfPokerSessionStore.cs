@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using Estimo.Core.Poker;
 using Estimo.Core.Security;
 using Estimo.Storage.Entities;
+using Estimo.Storage.PersonalData;
 using Microsoft.EntityFrameworkCore;
 
 namespace Estimo.Storage.Sessions;
@@ -19,27 +20,45 @@ internal sealed class EfPokerSessionStore(
 {
     internal const string Table = "poker_sessions";
     internal const string Column = "state";
+    private const int MaxAttempts = 3;
 
     public async Task AddAsync(StoredPokerSession session, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(session);
-        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-        var row = new PokerSessionEntity
+        for (var attempt = 1; ; attempt++)
         {
-            Id = session.SessionId,
-            InstallationId = session.InstallationId,
-            ProjectKey = session.Scope.ProjectKey,
-            BoardId = session.Scope.BoardId,
-            EstimationFieldId = session.Scope.EstimationFieldId,
-            SourceKind = session.Scope.SourceKind,
-            SprintId = session.Scope.SprintId,
-            FacilitatorAccountId = session.Session.FacilitatorAccountId,
-            CreatedAt = StorageTime.Normalize(session.Session.CreatedAt),
-            SealedState = [],
-        };
-        await ApplyAsync(row, session, cancellationToken);
-        db.PokerSessions.Add(row);
-        await db.SaveChangesAsync(cancellationToken);
+            await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+            var row = new PokerSessionEntity
+            {
+                Id = session.SessionId,
+                InstallationId = session.InstallationId,
+                ProjectKey = session.Scope.ProjectKey,
+                BoardId = session.Scope.BoardId,
+                EstimationFieldId = session.Scope.EstimationFieldId,
+                SourceKind = session.Scope.SourceKind,
+                SprintId = session.Scope.SprintId,
+                FacilitatorAccountId = session.Session.FacilitatorAccountId,
+                CreatedAt = StorageTime.Normalize(session.Session.CreatedAt),
+                SealedState = [],
+            };
+            await ApplyAsync(row, session, cancellationToken);
+            db.PokerSessions.Add(row);
+            await PersonalDataLedger.TrackAsync(db, session.InstallationId, PersonalDataLedger.AccountsOf(session.Session), time.GetUtcNow(), cancellationToken);
+            try
+            {
+                await db.SaveChangesAsync(cancellationToken);
+                return;
+            }
+            catch (DbUpdateException exception) when (attempt < MaxAttempts && db.IsUniqueViolation(exception))
+            {
+                // Another save recorded one of these account ids first; the next attempt sees it.
+                // A duplicate session id is the caller's error, not a race to retry.
+                if (await ExistsAsync(session, cancellationToken))
+                {
+                    throw;
+                }
+            }
+        }
     }
 
     public async Task<StoredPokerSession?> FindAsync(string installationId, string sessionId, CancellationToken cancellationToken)
@@ -53,23 +72,31 @@ internal sealed class EfPokerSessionStore(
     public async Task<bool> TrySaveAsync(StoredPokerSession session, long expectedVersion, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(session);
-        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-        var row = await db.PokerSessions
-            .SingleOrDefaultAsync(s => s.Id == session.SessionId && s.InstallationId == session.InstallationId, cancellationToken);
-        if (row is null || row.Version != expectedVersion)
+        for (var attempt = 1; ; attempt++)
         {
-            return false;
-        }
+            await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+            var row = await db.PokerSessions
+                .SingleOrDefaultAsync(s => s.Id == session.SessionId && s.InstallationId == session.InstallationId, cancellationToken);
+            if (row is null || row.Version != expectedVersion)
+            {
+                return false;
+            }
 
-        await ApplyAsync(row, session, cancellationToken);
-        try
-        {
-            await db.SaveChangesAsync(cancellationToken);
-            return true;
-        }
-        catch (DbUpdateConcurrencyException)
-        {
-            return false;
+            await ApplyAsync(row, session, cancellationToken);
+            await PersonalDataLedger.TrackAsync(db, session.InstallationId, PersonalDataLedger.AccountsOf(session.Session), time.GetUtcNow(), cancellationToken);
+            try
+            {
+                await db.SaveChangesAsync(cancellationToken);
+                return true;
+            }
+            catch (DbUpdateConcurrencyException)
+            {
+                return false;
+            }
+            catch (DbUpdateException exception) when (attempt < MaxAttempts && db.IsUniqueViolation(exception))
+            {
+                // Another save recorded one of these account ids first; the next attempt sees it.
+            }
         }
     }
 
@@ -162,6 +189,12 @@ internal sealed class EfPokerSessionStore(
         {
             CryptographicOperations.ZeroMemory(plaintext);
         }
+    }
+
+    private async Task<bool> ExistsAsync(StoredPokerSession session, CancellationToken cancellationToken)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        return await db.PokerSessions.AnyAsync(s => s.Id == session.SessionId, cancellationToken);
     }
 
     internal static SecretBinding Binding(string installationId, string sessionId) =>
