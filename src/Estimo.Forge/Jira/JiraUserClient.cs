@@ -72,6 +72,20 @@ public sealed partial class JiraUserClient
         return new(have, JiraFailure.None);
     }
 
+    /// <summary>Whether the user holds the global <paramref name="permission"/> (e.g. ADMINISTER: a Jira administrator).</summary>
+    public async Task<JiraResult<bool>> HasGlobalPermissionAsync(Uri apiBaseUrl, string userToken, string permission, CancellationToken cancellationToken)
+    {
+        var path = $"rest/api/3/mypermissions?permissions={Uri.EscapeDataString(permission)}";
+        var result = await SendAsync(apiBaseUrl, userToken, () => new HttpRequestMessage(HttpMethod.Get, path), cancellationToken);
+        if (!result.Succeeded)
+        {
+            return new(false, result.Failure, result.RetryAfter);
+        }
+
+        var have = result.Value!["permissions"]?[permission]?["havePermission"]?.GetValue<bool>() ?? false;
+        return new(have, JiraFailure.None);
+    }
+
     /// <summary>
     /// The subset of <paramref name="issueIds"/> the user can browse, asked with an enhanced JQL
     /// search (<c>id in (…)</c>) as the user: Jira leaves out what they cannot see.

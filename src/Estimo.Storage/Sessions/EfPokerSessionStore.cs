@@ -1,8 +1,11 @@
+using System.Globalization;
 using System.Security.Cryptography;
+using System.Text.Json.Nodes;
 using Estimo.Core.Poker;
 using Estimo.Core.Security;
 using Estimo.Storage.Entities;
 using Estimo.Storage.PersonalData;
+using Estimo.Storage.Security;
 using Microsoft.EntityFrameworkCore;
 
 namespace Estimo.Storage.Sessions;
@@ -142,9 +145,25 @@ internal sealed class EfPokerSessionStore(
         var ended = StorageTime.Normalize(endedBefore);
         var untouched = StorageTime.Normalize(untouchedSince);
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-        return await db.PokerSessions
-            .Where(s => (s.Status == SessionStatus.Ended && s.EndedAt < ended) || s.UpdatedAt < untouched)
-            .ExecuteDeleteAsync(cancellationToken);
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        var expired = db.PokerSessions.Where(s => (s.Status == SessionStatus.Ended && s.EndedAt < ended) || s.UpdatedAt < untouched);
+        var installations = await expired.Select(s => s.InstallationId).Distinct().CountAsync(cancellationToken);
+        var deleted = await expired.ExecuteDeleteAsync(cancellationToken);
+        if (deleted > 0)
+        {
+            // Each retention purge is audited, with counts only, in the deletion's transaction.
+            AuditLog.Add(db, time.GetUtcNow(), "system:retention", "sessions.retention-purged", "all", new JsonObject
+            {
+                ["sessionsDeleted"] = deleted,
+                ["installations"] = installations,
+                ["endedBefore"] = ended.ToString("O", CultureInfo.InvariantCulture),
+                ["untouchedSince"] = untouched.ToString("O", CultureInfo.InvariantCulture),
+            });
+            await db.SaveChangesAsync(cancellationToken);
+        }
+
+        await transaction.CommitAsync(cancellationToken);
+        return deleted;
     }
 
     private async Task ApplyAsync(PokerSessionEntity row, StoredPokerSession session, CancellationToken cancellationToken)
