@@ -44,7 +44,9 @@ status.SetAction((parse, ct) => RunAsync(parse.GetValue(set) ?? [], async (servi
 
 var migrations = new Command("migrations", "Database schema migrations.") { status };
 var keys = KeyCommands.Create(set, RunAsync);
-var root = new RootCommand("estimo-ops: operate an Estimo deployment.") { migrate, migrations, keys };
+var purge = PurgeCommands.Create(set, RunAsync);
+var personalData = PersonalDataCommands.Create(set, RunAsync);
+var root = new RootCommand("estimo-ops: operate an Estimo deployment.") { migrate, migrations, keys, purge, personalData };
 
 var parsed = root.Parse(args);
 if (parsed.Errors.Count > 0)

@@ -81,6 +81,15 @@ public static class StorageServiceCollectionExtensions
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILogger<Estimo.Storage.PersonalData.PersonalDataLedger>>()));
 
+        services.AddOptions<Estimo.Storage.Lifecycle.LifecycleOptions>()
+            .Bind(configuration.GetSection(Estimo.Storage.Lifecycle.LifecycleOptions.SectionName))
+            .ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<Estimo.Storage.Lifecycle.LifecycleOptions>, Estimo.Storage.Lifecycle.LifecycleOptionsValidator>());
+        services.AddOptions<Estimo.Storage.PersonalData.PersonalDataOptions>()
+            .Bind(configuration.GetSection(Estimo.Storage.PersonalData.PersonalDataOptions.SectionName))
+            .ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<Estimo.Storage.PersonalData.PersonalDataOptions>, Estimo.Storage.PersonalData.PersonalDataOptionsValidator>());
+
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, StorageStartup>());
         return services;
     }

@@ -3,46 +3,10 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Estimo.Core.Privacy;
 using Microsoft.Extensions.Logging;
 
 namespace Estimo.Forge.Privacy;
-
-/// <summary>What Atlassian said about one reported account.</summary>
-public enum AccountPrivacyStatus
-{
-    /// <summary>The account was closed: erase its personal data.</summary>
-    Closed,
-
-    /// <summary>The account's profile changed after the reported <c>updatedAt</c>: refresh stored profile data.</summary>
-    Updated,
-}
-
-/// <summary>Why a report call did not give an answer.</summary>
-public enum ReportFailure
-{
-    None,
-
-    /// <summary>401 or 403: the system token was refused (uninstalled, revoked, or lacks the scope).</summary>
-    TokenRefused,
-
-    /// <summary>Still 429 after the permitted waits.</summary>
-    RateLimited,
-
-    /// <summary>5xx or unreachable, after the retries.</summary>
-    Unavailable,
-
-    /// <summary>Another 4xx: the request itself was wrong.</summary>
-    Rejected,
-}
-
-/// <summary>An account to report: its id and when we stored data about it.</summary>
-public sealed record ReportedAccount(string AccountId, DateTimeOffset UpdatedAt);
-
-/// <summary>The answer to one batch: the accounts that need action (empty on 204), or why there is none.</summary>
-public sealed record ReportResult(IReadOnlyList<(string AccountId, AccountPrivacyStatus Status)> Accounts, ReportFailure Failure, TimeSpan? RetryAfter = null)
-{
-    public bool Succeeded => Failure == ReportFailure.None;
-}
 
 /// <summary>
 /// Atlassian's personal data reporting API, called by a Forge remote with the installation's
@@ -59,10 +23,10 @@ public sealed record ReportResult(IReadOnlyList<(string AccountId, AccountPrivac
 /// or network failure backs off exponentially, each at most <see cref="MaxAttempts"/> times.
 /// Tokens and account ids never reach a log.
 /// </remarks>
-public sealed partial class PersonalDataReportingClient
+public sealed partial class PersonalDataReportingClient : IPersonalDataReportingApi
 {
     /// <summary>The API takes at most this many accounts per request.</summary>
-    public const int MaxBatch = 90;
+    public const int MaxBatch = IPersonalDataReportingApi.MaxBatch;
 
     public const int MaxAttempts = 4;
 
@@ -190,7 +154,7 @@ public sealed partial class PersonalDataReportingClient
 
     private ReportResult Parse(JsonNode? node)
     {
-        var result = new List<(string, AccountPrivacyStatus)>();
+        var result = new List<AccountStatus>();
         foreach (var item in node?["accounts"] as JsonArray ?? [])
         {
             var accountId = item?["accountId"] is JsonValue id && id.TryGetValue<string>(out var text) ? text : null;
@@ -203,10 +167,10 @@ public sealed partial class PersonalDataReportingClient
             switch (status)
             {
                 case "closed":
-                    result.Add((accountId, AccountPrivacyStatus.Closed));
+                    result.Add(new(accountId, AccountPrivacyStatus.Closed));
                     break;
                 case "updated":
-                    result.Add((accountId, AccountPrivacyStatus.Updated));
+                    result.Add(new(accountId, AccountPrivacyStatus.Updated));
                     break;
                 default:
                     UnknownStatus(_log);
