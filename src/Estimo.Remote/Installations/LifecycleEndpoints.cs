@@ -31,8 +31,13 @@ internal static partial class LifecycleEndpoints
 
         // The daily scheduledTrigger: its only job is to bring a fresh app system token (recorded
         // by the middleware before this runs), so background work such as the personal-data
-        // report has one even on a day nobody opens Estimo. Forge waits 5 s: answer at once.
-        routes.MapPost("/forge/scheduled", () => TypedResults.Ok(new { ok = true }))
+        // report has one even on a day nobody opens Estimo; it then starts a report of the
+        // installations that are due, in the background. Forge waits 5 s: answer at once.
+        routes.MapPost("/forge/scheduled", (Lifecycle.PersonalDataReportingService reporting) =>
+            {
+                reporting.Nudge();
+                return TypedResults.Ok(new { ok = true });
+            })
             .WithMetadata(new RequestSizeLimitAttribute(MaxBodyBytes))
             .WithName("ForgeScheduled");
         return routes;

@@ -17,8 +17,12 @@ internal sealed partial class PersonalDataReportingService(
     IOptions<Sessions.SessionOptions> sessions,
     ILogger<PersonalDataReportingService> log) : BackgroundService
 {
+    private readonly SemaphoreSlim _running = new(1, 1);
+    private CancellationToken _stopping;
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        _stopping = stoppingToken;
         using var timer = new PeriodicTimer(options.Value.CheckInterval, time);
         do
         {
@@ -27,9 +31,22 @@ internal sealed partial class PersonalDataReportingService(
         while (await timer.WaitForNextTickAsync(stoppingToken));
     }
 
+    /// <summary>
+    /// Starts a run now in the background (installations that are due only), e.g. when the daily
+    /// scheduled trigger has just brought a fresh system token. A run already going is enough.
+    /// </summary>
+    public void Nudge()
+    {
+        if (_running.CurrentCount > 0 && !_stopping.IsCancellationRequested)
+        {
+            _ = Task.Run(() => RunAsync(force: false, _stopping), _stopping);
+        }
+    }
+
     /// <summary>One run; <paramref name="force"/> reports every active installation now (tests, operators).</summary>
     internal async Task<IReadOnlyList<InstallationReport>> RunAsync(bool force, CancellationToken cancellationToken)
     {
+        await _running.WaitAsync(cancellationToken);
         try
         {
             var reporter = services.GetRequiredService<PersonalDataReporter>();
@@ -47,6 +64,16 @@ internal sealed partial class PersonalDataReportingService(
             RunFailed(log, ex.GetType().Name);
             return [];
         }
+        finally
+        {
+            _running.Release();
+        }
+    }
+
+    public override void Dispose()
+    {
+        _running.Dispose();
+        base.Dispose();
     }
 
     [LoggerMessage(5611, LogLevel.Warning, "The personal data report run failed ({ExceptionType}); will retry")]
