@@ -1,4 +1,5 @@
-import { ISSUE_PANEL_MODULE, PROJECT_PAGE_MODULE } from '../platform/types';
+import { ADMIN_PAGE_MODULE, ISSUE_PANEL_MODULE, PROJECT_PAGE_MODULE } from '../platform/types';
+import { AdminPage } from './admin/AdminPage';
 import { IssuePanel } from './issue/IssuePanel';
 import { ProjectPage } from './project/ProjectPage';
 import { ServicesProvider, type Services } from './services';
@@ -9,6 +10,8 @@ export const App = ({ services }: { services: Services }) => {
   let screen;
   if (context.moduleKey === PROJECT_PAGE_MODULE && context.projectKey) {
     screen = <ProjectPage projectKey={context.projectKey} />;
+  } else if (context.moduleKey === ADMIN_PAGE_MODULE) {
+    screen = <AdminPage />;
   } else if (context.moduleKey === ISSUE_PANEL_MODULE && context.issueId && context.issueKey) {
     screen = <IssuePanel issueId={context.issueId} issueKey={context.issueKey} />;
   } else {

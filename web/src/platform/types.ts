@@ -62,4 +62,5 @@ export interface Platform {
 
 export const PROJECT_PAGE_MODULE = 'estimo-project-page';
 export const ISSUE_PANEL_MODULE = 'estimo-issue-panel';
+export const ADMIN_PAGE_MODULE = 'estimo-admin-page';
 export const REMOTE_KEY = 'estimo-remote';
