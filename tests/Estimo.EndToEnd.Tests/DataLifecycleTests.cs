@@ -2,6 +2,9 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
+using Microsoft.Playwright;
+using static Estimo.EndToEnd.Tests.AppSteps;
+using static Microsoft.Playwright.Assertions;
 
 namespace Estimo.EndToEnd.Tests;
 
@@ -113,6 +116,40 @@ public sealed class DataLifecycleTests(EndToEndFixture fixture) : IClassFixture<
         var after = JsonNode.Parse(await summary.Content.ReadAsStringAsync(Ct))!;
         Assert.Equal((0, 0), (after["sessions"]!.GetValue<int>(), after["storedAccountIds"]!.GetValue<int>()));
     }
+
+    [Fact]
+    public Task AdminPage_AliceDeletesTheSitesDataWithATypedConfirmation_BobCannotOpenIt() =>
+        fixture.RunAsync(async () =>
+        {
+            // Something to delete: a session Alice starts in the browser.
+            var alice = await fixture.SignInAsync(Users.Alice, EstProjectPage);
+            await FillNewSessionAsync(alice.ProjectApp, "Backlog", "EST-14");
+            await alice.ProjectApp.Button("Start session").ClickAsync();
+            await Expect(alice.ProjectApp.Heading("Planning poker")).ToBeVisibleAsync();
+
+            await alice.Page.GetByRole(AriaRole.Link, new() { Name = "Estimo settings" }).ClickAsync();
+            var admin = alice.Page.FrameLocator("iframe[title='Estimo']");
+            await Expect(admin.GetByRole(AriaRole.Heading, new() { Name = "Data & privacy" })).ToBeVisibleAsync();
+            var sessions = admin.GetByRole(AriaRole.Term).Filter(new() { HasText = "Sessions stored" }).Locator("xpath=following-sibling::dd[1]");
+            await Expect(sessions).Not.ToHaveTextAsync("0");
+
+            await admin.Button("Delete all Estimo data now…").ClickAsync();
+            var dialog = admin.GetByRole(AriaRole.Dialog, new() { Name = "Delete all of this site's Estimo data?" });
+            var siteName = new Uri(fixture.Stack.SimUrl).Host;
+            await Expect(dialog.GetByRole(AriaRole.Button, new() { Name = "Delete now" })).ToBeDisabledAsync();
+            await dialog.GetByRole(AriaRole.Textbox).FillAsync(siteName);
+            await dialog.GetByRole(AriaRole.Button, new() { Name = "Delete now" }).ClickAsync();
+
+            await Expect(admin.GetByRole(AriaRole.Status).Filter(new() { HasText = "Deleted:" })).ToBeVisibleAsync();
+            await Expect(sessions).ToHaveTextAsync("0");
+
+            // Bob is no site admin: no link in his navigation, and the page itself refuses him.
+            var bob = await fixture.SignInAsync(Users.Bob, EstProjectPage);
+            await Expect(bob.Page.GetByRole(AriaRole.Link, new() { Name = "Estimo settings" })).ToHaveCountAsync(0);
+            await bob.GotoAsync("/jira/settings/apps/estimo-admin-page");
+            await Expect(bob.Page.GetByRole(AriaRole.Heading, new() { Name = "You don't have permission to view this page" })).ToBeVisibleAsync();
+            await Expect(bob.Page.Locator("iframe[title='Estimo']")).ToHaveCountAsync(0);
+        });
 
     private static HttpClient RemoteClient(EstimoProcesses stack) =>
 #pragma warning disable CA2000 // The client owns the handler.

@@ -36,6 +36,7 @@ public static partial class HostEndpoints
         // The catch-all carries the app's own path (view.createHistory) after the module route, so
         // a deep link such as …/apps/estimo-project-page/session/abc opens the app at /session/abc.
         app.MapGet("/jira/software/projects/{projectKey}/apps/{moduleKey}/{**appPath}", ProjectPage);
+        app.MapGet(AdminPageRoutePrefix + "{moduleKey}", AdminPage);
         app.MapGet("/projects/{projectKey}/issues", IssueList);
         app.MapGet("/browse/{issueKey}", IssuePage);
         app.MapPost("/__sim/login", LoginAsync);
@@ -139,6 +140,27 @@ public static partial class HostEndpoints
         var main = $"<h1>{HostPages.Encode(project.Name)}</h1>\n" +
             (installation.InstallationId is null ? NotInstalled() : HostPages.Frame(module, project.Key, null, AppPath(appPath, c.Request.QueryString), ProjectPageRoute(project.Key, module.Key)));
         return HtmlPage(c, manifest, Render(c, site, manifest, $"{module.Title} - {project.Name}", main));
+    }
+
+    /// <summary>Where Jira's administration shows an app's <c>jira:adminPage</c> modules.</summary>
+    public const string AdminPageRoutePrefix = "/jira/settings/apps/";
+
+    /// <summary>A <c>jira:adminPage</c> module: Jira shows it to site admins only, so does the simulator.</summary>
+    private static IResult AdminPage(HttpContext c, JiraSite site, ManifestProvider manifest, AppInstallation installation, string moduleKey)
+    {
+        var user = CurrentUser(c, site);
+        if (!user.IsSiteAdmin)
+        {
+            return HtmlPage(c, manifest, Render(c, site, manifest, "Not authorised",
+                "<h1>You don't have permission to view this page</h1>\n<p>Only site admins can manage apps.</p>\n"), 403);
+        }
+        var module = manifest.Get().FindUiModule(moduleKey);
+        if (module is null || module.Type != "jira:adminPage")
+        {
+            return HtmlPage(c, manifest, Render(c, site, manifest, "App not found", "<h1>App not found</h1>\n"), 404);
+        }
+        var main = "<h1>Apps</h1>\n" + (installation.InstallationId is null ? NotInstalled() : HostPages.Frame(module, null, null));
+        return HtmlPage(c, manifest, Render(c, site, manifest, $"{module.Title} - Apps", main));
     }
 
     /// <summary>The app's initial history location from the host URL: "/" plus the suffix after the module route, and the query.</summary>

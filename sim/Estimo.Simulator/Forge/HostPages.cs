@@ -44,6 +44,16 @@ public static class HostPages
             }
             sb.Append("<li><a href=\"/projects/").Append(Html.Encode(project.Key)).Append("/issues\">Issues</a></li>\n</ul></li>\n");
         }
+        if (user.IsSiteAdmin && app?.UiModules.Where(m => m.Type == "jira:adminPage").ToList() is { Count: > 0 } adminPages)
+        {
+            sb.Append("<li><strong>Apps</strong> <span class=\"sim-muted\">admin</span><ul>\n");
+            foreach (var module in adminPages)
+            {
+                sb.Append("<li><a href=\"").Append(HostEndpoints.AdminPageRoutePrefix).Append(Html.Encode(module.Key)).Append("\">")
+                  .Append(Html.Encode(module.Title)).Append(" settings</a></li>\n");
+            }
+            sb.Append("</ul></li>\n");
+        }
         sb.Append("</ul>\n</nav>\n<main class=\"sim-main\">\n").Append(mainHtml).Append("</main>\n</div>\n");
         sb.Append("<div id=\"sim-flags\" class=\"sim-flags\" role=\"status\" aria-live=\"polite\"></div>\n");
         sb.Append("<script src=\"/__sim/host.js\"></script>\n</body>\n</html>\n");
