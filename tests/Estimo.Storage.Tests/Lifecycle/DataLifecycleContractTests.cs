@@ -1,6 +1,7 @@
 using System.Text;
 using Estimo.Core.Installations;
 using Estimo.Core.Poker;
+using Estimo.Core.Privacy;
 using Estimo.Core.Security;
 using Estimo.Storage.Installations;
 using Estimo.Storage.Lifecycle;
@@ -218,6 +219,61 @@ public abstract class DataLifecycleContractTests<TFixture> : IClassFixture<TFixt
         Assert.Single(await PlaintextsNamingAsync(otherInstallation, Closed));
     }
 
+    [Fact]
+    public async Task Reporter_SendsBatchesOfAtMost90_ErasesClosed_IgnoresUpdated_AndRecordsTheReport()
+    {
+        var installation = await InstalledAsync();
+        await Fixture.Get<ISystemTokenCache>().StoreAsync(installation, "system-token", Fixture.Time.GetUtcNow().AddHours(1), Ct);
+        var session = NewSession(installation);
+        foreach (var i in Enumerable.Range(0, 199))
+        {
+            session.Session.Join($"acc-{i:D3}", ParticipantRole.Observer, Now);
+        }
+
+        await Sessions.AddAsync(session, Ct);
+        var api = new FakeReportingApi { Answer = batch => new ReportResult([.. batch.Where(a => a.AccountId is "acc-007" or "acc-150").Select(a => new AccountStatus(a.AccountId, a.AccountId == "acc-007" ? AccountPrivacyStatus.Closed : AccountPrivacyStatus.Updated))], ReportFailure.None) };
+
+        var reports = await Reporter(api).RunAsync(force: true, TimeSpan.FromDays(90), Ct);
+
+        var report = Assert.Single(reports, r => r.InstallationId == installation);
+        Assert.Equal((ReportRunOutcome.Reported, 200, 1, 1), (report.Outcome, report.Reported, report.Closed, report.Updated));
+        var mine = api.Batches.Where(b => b.Token == "system-token").Select(b => b.Accounts.Count).ToList();
+        Assert.Equal([90, 90, 20], mine);
+        Assert.Empty(await PlaintextsNamingAsync(installation, "acc-007"));
+        Assert.Single(await PlaintextsNamingAsync(installation, "acc-150"));
+        await using var db = Fixture.CreateContext();
+        Assert.NotNull(await db.Installations.Where(i => i.Id == installation).Select(i => i.PersonalDataReportedAt).SingleAsync(Ct));
+        Assert.True(await db.AuditEvents.AnyAsync(a => a.Subject == installation && a.Action == "personal-data.reported" && a.Details.Contains("\"closed\":1"), Ct));
+
+        // Reported now: not due again until PersonalData:ReportEvery has passed.
+        Assert.DoesNotContain(await Reporter(api).RunAsync(force: false, TimeSpan.FromDays(90), Ct), r => r.InstallationId == installation);
+    }
+
+    [Fact]
+    public async Task Reporter_WhenAtlassianRefusesTheToken_StartsThePurgeClock_AndLeavesTheReportDue()
+    {
+        var installation = await InstalledAsync();
+        await Fixture.Get<ISystemTokenCache>().StoreAsync(installation, "revoked-token", Fixture.Time.GetUtcNow().AddHours(1), Ct);
+        await Sessions.AddAsync(NewSession(installation), Ct);
+        var api = new FakeReportingApi { Answer = _ => new ReportResult([], ReportFailure.TokenRefused) };
+
+        var reports = await Reporter(api).RunAsync(force: false, TimeSpan.FromDays(90), Ct);
+
+        Assert.Equal(ReportRunOutcome.TokenRefused, Assert.Single(reports, r => r.InstallationId == installation).Outcome);
+        var due = await Purger(new RecordingListener()).FindDueAsync(Fixture.Time.GetUtcNow().AddDays(5).AddMinutes(1), TimeSpan.FromDays(3), TimeSpan.FromDays(5), Ct);
+        Assert.Contains((installation, PurgeReason.TokenRefused), due);
+        await using var db = Fixture.CreateContext();
+        Assert.Null(await db.Installations.Where(i => i.Id == installation).Select(i => i.PersonalDataReportedAt).SingleAsync(Ct));
+    }
+
+    private PersonalDataReporter Reporter(FakeReportingApi api) => new(
+        Ledger,
+        Fixture.Get<ISystemTokenCache>(),
+        api,
+        Microsoft.Extensions.Options.Options.Create(new PersonalDataOptions()),
+        Fixture.Time,
+        NullLogger<PersonalDataReporter>.Instance);
+
     private InstallationPurger Purger(RecordingListener listener) => new(
         Fixture.Get<IDbContextFactory<EstimoDbContext>>(),
         Fixture.Get<KeyMaintenance>(),
@@ -332,6 +388,20 @@ public abstract class DataLifecycleContractTests<TFixture> : IClassFixture<TFixt
         var registration = Some.Registration();
         await Fixture.Get<IInstallationStore>().RecordInstalledAsync(registration, Ct);
         return registration.InstallationId;
+    }
+
+    private sealed class FakeReportingApi : IPersonalDataReportingApi
+    {
+        public List<(string Token, IReadOnlyCollection<ReportedAccount> Accounts)> Batches { get; } = [];
+
+        public Func<IReadOnlyCollection<ReportedAccount>, ReportResult> Answer { get; set; } = _ => new ReportResult([], ReportFailure.None);
+
+        public Task<ReportResult> ReportAsync(Uri apiBaseUrl, string systemToken, IReadOnlyCollection<ReportedAccount> accounts, CancellationToken cancellationToken)
+        {
+            Assert.InRange(accounts.Count, 1, IPersonalDataReportingApi.MaxBatch);
+            Batches.Add((systemToken, accounts));
+            return Task.FromResult(Answer(accounts));
+        }
     }
 
     private sealed class RecordingListener : IInstallationPurgeListener
