@@ -174,6 +174,37 @@ public sealed partial class PersonalDataLedger
     }
 
     /// <summary>
+    /// The installation had no valid system token when its report was due. While installed, Forge
+    /// brings a fresh token with every invocation and at least daily with the scheduled trigger;
+    /// when none has arrived for longer than <paramref name="silentFor"/>, the tokens have stopped
+    /// coming, and the purge clock starts from the last one (unless it is already running).
+    /// </summary>
+    /// <returns>True when the clock was started now.</returns>
+    public async Task<bool> RecordTokenAbsentAsync(string installationId, TimeSpan silentFor, CancellationToken cancellationToken)
+    {
+        var now = StorageTime.Normalize(_time.GetUtcNow());
+        await using var db = await _contexts.CreateDbContextAsync(cancellationToken);
+        var installation = await db.Installations.AsNoTracking()
+            .Where(i => i.Id == installationId && i.TokenRefusedSince == null)
+            .Select(i => new { i.InstalledAt, i.UpdatedAt })
+            .SingleOrDefaultAsync(cancellationToken);
+        if (installation is null)
+        {
+            return false;
+        }
+
+        var lastToken = await db.SystemTokens.Where(t => t.InstallationId == installationId).Select(t => (DateTimeOffset?)t.UpdatedAt).SingleOrDefaultAsync(cancellationToken);
+        var lastSign = lastToken ?? (installation.UpdatedAt > installation.InstalledAt ? installation.UpdatedAt : installation.InstalledAt);
+        if (lastSign > now - silentFor)
+        {
+            return false;
+        }
+
+        return await db.Installations.Where(i => i.Id == installationId && i.TokenRefusedSince == null)
+            .ExecuteUpdateAsync(i => i.SetProperty(x => x.TokenRefusedSince, lastSign), cancellationToken) > 0;
+    }
+
+    /// <summary>
     /// Erases a closed account from one installation's data: every occurrence of the id in the
     /// sealed session states (participant, voter, delegate, facilitator, accepter, hidden-issue
     /// keys) and in the plain <c>facilitator_account_id</c> column is replaced by a random

@@ -10,7 +10,8 @@ namespace Estimo.Storage.PersonalData;
 /// in batches of at most 90, with that installation's cached system token, and acts on the
 /// answer: a <c>closed</c> account's data is erased; an <c>updated</c> one needs nothing,
 /// because we store no profile data (names, emails, avatars), only the id. A refused token
-/// (401/403) starts the installation's purge clock (<c>Lifecycle:PurgeAfterTokenRefusedDays</c>).
+/// (401/403) starts the installation's purge clock (<c>Lifecycle:PurgeAfterTokenRefusedDays</c>),
+/// and so does no token arriving at all for <see cref="TokenSilenceThreshold"/>.
 /// </summary>
 /// <remarks>
 /// An installation without a valid cached token is skipped until one arrives (every Forge
@@ -21,6 +22,9 @@ namespace Estimo.Storage.PersonalData;
 public sealed partial class PersonalDataReporter
 {
     public const string Actor = "system:personal-data";
+
+    /// <summary>No token for this long (two missed daily triggers) counts as the tokens having stopped.</summary>
+    public static readonly TimeSpan TokenSilenceThreshold = TimeSpan.FromDays(2);
 
     private readonly PersonalDataLedger _ledger;
     private readonly ISystemTokenCache _tokens;
@@ -66,6 +70,9 @@ public sealed partial class PersonalDataReporter
         var token = await _tokens.FindValidAsync(id, cancellationToken);
         if (token is null)
         {
+            // Tokens stop coming when the app is uninstalled: after two missed daily triggers,
+            // that starts the purge clock just as a refused token does.
+            await _ledger.RecordTokenAbsentAsync(id, TokenSilenceThreshold, cancellationToken);
             return new InstallationReport(id, ReportRunOutcome.NoToken, 0, 0, 0, []);
         }
 

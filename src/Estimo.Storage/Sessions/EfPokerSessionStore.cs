@@ -52,6 +52,11 @@ internal sealed class EfPokerSessionStore(
                 await db.SaveChangesAsync(cancellationToken);
                 return;
             }
+            catch (DbUpdateException exception) when (db.IsForeignKeyViolation(exception))
+            {
+                // The installation is not registered (or was purged a moment ago).
+                throw new Installations.UnknownInstallationException(session.InstallationId, exception);
+            }
             catch (DbUpdateException exception) when (attempt < MaxAttempts && db.IsUniqueViolation(exception))
             {
                 // Another save recorded one of these account ids first; the next attempt sees it.

@@ -266,6 +266,32 @@ public abstract class DataLifecycleContractTests<TFixture> : IClassFixture<TFixt
         Assert.Null(await db.Installations.Where(i => i.Id == installation).Select(i => i.PersonalDataReportedAt).SingleAsync(Ct));
     }
 
+    [Fact]
+    public async Task Reporter_WhenTokensStopComing_StartsThePurgeClockFromTheLastOne_AndANewTokenStopsIt()
+    {
+        var silent = await InstalledAsync();
+        var lastToken = Fixture.Time.GetUtcNow();
+        await Fixture.Get<ISystemTokenCache>().StoreAsync(silent, "last-token", lastToken.AddHours(1), Ct);
+        Fixture.Time.Advance(TimeSpan.FromDays(1));
+        var api = new FakeReportingApi();
+
+        var early = await Reporter(api).RunAsync(force: true, TimeSpan.FromDays(90), Ct);
+        Fixture.Time.Advance(TimeSpan.FromDays(1.5));
+        var late = await Reporter(api).RunAsync(force: true, TimeSpan.FromDays(90), Ct);
+        var purger = Purger(new RecordingListener());
+        var dueFiveDaysAfterTheLastToken = await purger.FindDueAsync(lastToken.AddDays(5).AddMinutes(1), TimeSpan.FromDays(3), TimeSpan.FromDays(5), Ct);
+
+        Assert.Equal(ReportRunOutcome.NoToken, early.Single(r => r.InstallationId == silent).Outcome);
+        Assert.Equal(ReportRunOutcome.NoToken, late.Single(r => r.InstallationId == silent).Outcome);
+        Assert.DoesNotContain(api.Batches, b => b.Token == "last-token");
+        Assert.Contains((silent, PurgeReason.TokenRefused), dueFiveDaysAfterTheLastToken);
+
+        // A Forge invocation brings a token again: the app is installed after all.
+        await Fixture.Get<ISystemTokenCache>().StoreAsync(silent, "fresh-token", Fixture.Time.GetUtcNow().AddHours(1), Ct);
+        var dueAfterFreshToken = await purger.FindDueAsync(lastToken.AddDays(5).AddMinutes(1), TimeSpan.FromDays(3), TimeSpan.FromDays(5), Ct);
+        Assert.DoesNotContain(dueAfterFreshToken, d => d.InstallationId == silent);
+    }
+
     private PersonalDataReporter Reporter(FakeReportingApi api) => new(
         Ledger,
         Fixture.Get<ISystemTokenCache>(),
