@@ -104,6 +104,7 @@ internal static partial class SessionEndpoints
             // Purged meanwhile (a site admin's "delete now" through another instance): the
             // verified token says the app is installed, so register it afresh and create again.
             registrar.Forget(invocation.Invocation.InstallationId);
+            http.RequestServices.GetRequiredService<Estimo.Storage.Lifecycle.InstallationPurger>().ForgetCachedKeys(invocation.Invocation.InstallationId);
             await registrar.EnsureAsync(invocation.Invocation, ct);
             view = await sessions.CreateAsync(stored, (s, now) => SessionJson.ForViewer(s, account, now), ct);
         }

@@ -129,6 +129,12 @@ public sealed partial class InstallationPurger
         return updated > 0;
     }
 
+    /// <summary>
+    /// Drops this process's cached current data key of an installation found purged by another
+    /// instance, so the installation's next value is sealed under a new key, not the destroyed one.
+    /// </summary>
+    public void ForgetCachedKeys(string installationId) => _ring.Forget(installationId, []);
+
     /// <summary>What is stored for an installation now (the admin page's summary); zeros when nothing is.</summary>
     public async Task<InstallationDataSummary> SummarizeAsync(string installationId, CancellationToken cancellationToken)
     {
