@@ -19,10 +19,13 @@ public sealed class MigrateCommandTests : IDisposable
         var again = await RunAsync("migrate");
         var after = await RunAsync("migrations", "status");
 
+        // However many migrations this build has (merges add some): all pending, then all applied.
         Assert.Equal(0, before.ExitCode);
-        Assert.Contains("pending: 2", before.Output, StringComparison.Ordinal);
+        var pending = System.Text.RegularExpressions.Regex.Match(before.Output, @"applied: 0  pending: (\d+)");
+        Assert.True(pending.Success, before.Output);
+        Assert.True(int.Parse(pending.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) >= 1, before.Output);
         Assert.Equal(0, migrate.ExitCode);
-        Assert.Contains("Applied 2 migration(s)", migrate.Output, StringComparison.Ordinal);
+        Assert.Contains($"Applied {pending.Groups[1].Value} migration(s)", migrate.Output, StringComparison.Ordinal);
         Assert.Equal(0, again.ExitCode);
         Assert.Contains("up to date", again.Output, StringComparison.Ordinal);
         Assert.Contains("pending: 0", after.Output, StringComparison.Ordinal);
