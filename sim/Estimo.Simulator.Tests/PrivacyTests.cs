@@ -9,16 +9,23 @@ public sealed class PrivacyTests
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    private static string ManifestWithReportScope()
+    /// <summary>The app's manifest (which asks for report:personal-data), optionally without that scope.</summary>
+    private static string Manifest(bool withReportScope)
     {
         var dir = Directory.CreateTempSubdirectory("estimo-manifest-").FullName;
         var text = File.ReadAllText(Path.Combine(Repo.Root, "forge", "manifest.yml"));
-        Assert.Contains("    - read:jira-work\n", text, StringComparison.Ordinal);
-        text = text.Replace("    - read:jira-work\n", "    - read:jira-work\n    - report:personal-data\n", StringComparison.Ordinal);
+        Assert.Contains("    - report:personal-data\n", text, StringComparison.Ordinal);
+        if (!withReportScope)
+        {
+            text = text.Replace("    - report:personal-data\n", string.Empty, StringComparison.Ordinal);
+        }
+
         var path = Path.Combine(dir, "manifest.yml");
         File.WriteAllText(path, text);
         return path;
     }
+
+    private static string ManifestWithReportScope() => Manifest(withReportScope: true);
 
     private static async Task<HttpResponseMessage> ReportAsync(RunningSimulator sim, string? token, object body)
     {
@@ -99,7 +106,7 @@ public sealed class PrivacyTests
     [Fact]
     public async Task ReportAccounts_WithoutTheScopeInTheManifest_Is401()
     {
-        await using var sim = await RunningSimulator.StartAsync();
+        await using var sim = await RunningSimulator.StartAsync(new Dictionary<string, string?> { ["Simulator:ManifestPath"] = Manifest(withReportScope: false) });
         await sim.PostAdminAsync("/__sim/install");
         using var response = await ReportAsync(sim, await sim.TokenAsync(Users.Alice, "app-system"), Accounts(DateTimeOffset.UtcNow, Users.Bob));
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);

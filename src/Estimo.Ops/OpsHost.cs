@@ -41,6 +41,8 @@ internal static class OpsHost
             .AddFilter("Microsoft.EntityFrameworkCore", LogLevel.None) // failures surface as one-line errors instead
             .AddSimpleConsole(console => console.SingleLine = true));
         services.AddEstimoStorage(configuration);
+        Estimo.Forge.Privacy.PersonalDataReportingServiceCollectionExtensions.AddPersonalDataReportingClient(services);
+        services.AddTransient<Estimo.Storage.PersonalData.PersonalDataReporter>();
         var provider = services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
         try
         {

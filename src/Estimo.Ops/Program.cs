@@ -56,6 +56,8 @@ var root = new RootCommand("estimo-ops: operate an Estimo deployment.")
     GrantCommands.Create(set, RunAsync),
     SupportCommands.Create(set, RunAsync),
     AuditCommands.Create(set, RunAsync),
+    PurgeCommands.Create(set, RunAsync),
+    PersonalDataCommands.Create(set, RunAsync),
 };
 
 var parsed = root.Parse(args);

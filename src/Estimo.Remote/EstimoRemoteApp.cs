@@ -3,6 +3,7 @@ using Estimo.Remote.Authentication;
 using Estimo.Remote.Health;
 using Estimo.Remote.Hosting;
 using Estimo.Remote.Installations;
+using Estimo.Remote.Lifecycle;
 using Estimo.Remote.Logging;
 using Estimo.Remote.Monitoring;
 using Estimo.Remote.Sessions;
@@ -42,6 +43,7 @@ public static class EstimoRemoteApp
             json.SerializerOptions.Converters.Add(new System.Text.Json.Serialization.JsonStringEnumConverter(System.Text.Json.JsonNamingPolicy.CamelCase));
         });
         builder.Services.AddEstimoSessions();
+        builder.Services.AddEstimoLifecycle();
 
         configure?.Invoke(builder);
 
@@ -68,6 +70,7 @@ public static class EstimoRemoteApp
         app.MapMeEndpoints();
         app.MapSupportAccessEndpoints();
         app.MapSessionEndpoints();
+        app.MapAdminDataEndpoints();
         app.MapFallback(() => TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Not found", detail: "No such resource."))
             .AllowAnonymous();
         return app;

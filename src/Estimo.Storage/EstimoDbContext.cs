@@ -33,6 +33,10 @@ public abstract class EstimoDbContext : DbContext
 
     internal DbSet<SupportGrantEntity> SupportGrants => Set<SupportGrantEntity>();
 
+    internal DbSet<InstallationPurgeEntity> InstallationPurges => Set<InstallationPurgeEntity>();
+
+    internal DbSet<PersonalDataAccountEntity> PersonalDataAccounts => Set<PersonalDataAccountEntity>();
+
     /// <summary>True when <paramref name="exception"/> is a primary-key or unique-index violation.</summary>
     internal abstract bool IsUniqueViolation(DbUpdateException exception);
 
@@ -110,6 +114,9 @@ public abstract class EstimoDbContext : DbContext
             installation.Property(i => i.Status).HasColumnName("status").HasConversion<string>().HasMaxLength(32);
             installation.Property(i => i.UpdatedAt).HasColumnName("updated_at");
             installation.Property(i => i.Version).HasColumnName("version").IsConcurrencyToken();
+            installation.Property(i => i.UninstalledAt).HasColumnName("uninstalled_at");
+            installation.Property(i => i.TokenRefusedSince).HasColumnName("token_refused_since");
+            installation.Property(i => i.PersonalDataReportedAt).HasColumnName("personal_data_reported_at");
             installation.HasIndex(i => i.CloudId).HasDatabaseName("ix_installations_cloud_id");
         });
 
@@ -249,6 +256,34 @@ public abstract class EstimoDbContext : DbContext
                 .HasForeignKey(g => g.OperatorId)
                 .HasConstraintName("fk_support_grants_operators_operator_id")
                 .OnDelete(DeleteBehavior.Restrict);
+        });
+
+        // The tombstone of a purged installation: deliberately no foreign key, it outlives the row.
+        modelBuilder.Entity<InstallationPurgeEntity>(purge =>
+        {
+            purge.ToTable("installation_purges");
+            purge.HasKey(p => p.InstallationId).HasName("pk_installation_purges");
+            purge.Property(p => p.InstallationId).HasColumnName("installation_id").HasMaxLength(200);
+            purge.Property(p => p.PurgedAt).HasColumnName("purged_at");
+            purge.Property(p => p.Reason).HasColumnName("reason").HasMaxLength(32);
+            purge.Property(p => p.LastKeyVersion).HasColumnName("last_key_version");
+            purge.Property(p => p.Purges).HasColumnName("purges");
+        });
+
+        modelBuilder.Entity<PersonalDataAccountEntity>(account =>
+        {
+            account.ToTable("personal_data_accounts");
+            account.HasKey(a => new { a.InstallationId, a.AccountId }).HasName("pk_personal_data_accounts");
+            account.Property(a => a.InstallationId).HasColumnName("installation_id").HasMaxLength(200);
+            account.Property(a => a.AccountId).HasColumnName("account_id").HasMaxLength(128);
+            account.Property(a => a.FirstStoredAt).HasColumnName("first_stored_at");
+            account.Property(a => a.LastStoredAt).HasColumnName("last_stored_at");
+            account.Property(a => a.LastReportedAt).HasColumnName("last_reported_at");
+            account.HasOne(a => a.Installation)
+                .WithMany()
+                .HasForeignKey(a => a.InstallationId)
+                .HasConstraintName("fk_personal_data_accounts_installations_installation_id")
+                .OnDelete(DeleteBehavior.Cascade);
         });
     }
 }

@@ -82,6 +82,32 @@ public static class StorageServiceCollectionExtensions
         services.TryAddSingleton<ISystemTokenCache, EfSystemTokenCache>();
         services.TryAddSingleton<IPokerSessionStore, Estimo.Storage.Sessions.EfPokerSessionStore>();
 
+        // The session change channel is optional here (the remote registers it; the CLI does not):
+        // without it, other instances learn of purged or rewritten sessions at their next reload.
+        services.TryAddSingleton(sp => new Estimo.Storage.Lifecycle.InstallationPurger(
+            sp.GetRequiredService<IDbContextFactory<EstimoDbContext>>(),
+            sp.GetRequiredService<KeyMaintenance>(),
+            sp.GetRequiredService<DataKeyRing>(),
+            sp.GetServices<Estimo.Storage.Lifecycle.IInstallationPurgeListener>(),
+            sp.GetService<Estimo.Storage.Notifications.ISessionChangeChannel>(),
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<ILogger<Estimo.Storage.Lifecycle.InstallationPurger>>()));
+        services.TryAddSingleton(sp => new Estimo.Storage.PersonalData.PersonalDataLedger(
+            sp.GetRequiredService<IDbContextFactory<EstimoDbContext>>(),
+            sp.GetRequiredService<ISecretProtector>(),
+            sp.GetService<Estimo.Storage.Notifications.ISessionChangeChannel>(),
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<ILogger<Estimo.Storage.PersonalData.PersonalDataLedger>>()));
+
+        services.AddOptions<Estimo.Storage.Lifecycle.LifecycleOptions>()
+            .Bind(configuration.GetSection(Estimo.Storage.Lifecycle.LifecycleOptions.SectionName))
+            .ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<Estimo.Storage.Lifecycle.LifecycleOptions>, Estimo.Storage.Lifecycle.LifecycleOptionsValidator>());
+        services.AddOptions<Estimo.Storage.PersonalData.PersonalDataOptions>()
+            .Bind(configuration.GetSection(Estimo.Storage.PersonalData.PersonalDataOptions.SectionName))
+            .ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<Estimo.Storage.PersonalData.PersonalDataOptions>, Estimo.Storage.PersonalData.PersonalDataOptionsValidator>());
+
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, StorageStartup>());
         return services;
     }

@@ -51,6 +51,27 @@ public sealed class LifecycleTests : RemoteTestBase
     }
 
     [Fact]
+    public async Task Uninstalled_StartsThePurgeClock_AndAReinstallStopsIt()
+    {
+        using var installed = await PostEventAsync(InstalledEvent());
+        var uninstall = InstalledEvent();
+        uninstall["eventType"] = "avi:forge:uninstalled:app";
+        var purger = Host.Services.GetRequiredService<Estimo.Storage.Lifecycle.InstallationPurger>();
+
+        using var uninstalled = await PostEventAsync(uninstall);
+        var dueLater = await purger.FindDueAsync(DateTimeOffset.UtcNow.AddDays(3).AddMinutes(1), TimeSpan.FromDays(3), TimeSpan.FromDays(5), Ct);
+        var dueNow = await purger.FindDueAsync(DateTimeOffset.UtcNow, TimeSpan.FromDays(3), TimeSpan.FromDays(5), Ct);
+        using var reinstalled = await PostEventAsync(InstalledEvent());
+        var dueAfterReinstall = await purger.FindDueAsync(DateTimeOffset.UtcNow.AddDays(3).AddMinutes(1), TimeSpan.FromDays(3), TimeSpan.FromDays(5), Ct);
+
+        Assert.Equal(HttpStatusCode.OK, uninstalled.StatusCode);
+        Assert.Equal("Uninstalled", (await uninstalled.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("change").GetString());
+        Assert.Equal([(FitMinter.InstallationId, Estimo.Storage.Lifecycle.PurgeReason.Uninstalled)], dueLater);
+        Assert.Empty(dueNow);
+        Assert.Empty(dueAfterReinstall);
+    }
+
+    [Fact]
     public async Task EventForAnotherInstallation_Is403_AndNothingIsStored()
     {
         var body = InstalledEvent();

@@ -2,6 +2,7 @@ using System.Text;
 using Estimo.Core.Installations;
 using Estimo.Core.Poker;
 using Estimo.Storage.Tests.Support;
+using Microsoft.EntityFrameworkCore;
 
 namespace Estimo.Storage.Tests;
 
@@ -114,6 +115,16 @@ public abstract class SessionStoreContractTests<TFixture> : IClassFixture<TFixtu
         Assert.Null(await Sessions.FindAsync(installation, endedLongAgo.SessionId, Ct));
         Assert.NotNull(await Sessions.FindAsync(installation, endedRecently.SessionId, Ct));
         Assert.NotNull(await Sessions.FindAsync(installation, active.SessionId, Ct));
+
+        // Each retention purge is audited with counts only; a sweep that deletes nothing is not.
+        await using var db = Fixture.CreateContext();
+        var audit = await db.AuditEvents.Where(a => a.Action == "sessions.retention-purged").OrderByDescending(a => a.Id).FirstAsync(Ct);
+        Assert.Equal(("system:retention", "all"), (audit.Actor, audit.Subject));
+        Assert.Contains("\"sessionsDeleted\":1", audit.Details, StringComparison.Ordinal);
+        Assert.DoesNotContain(installation, audit.Details, StringComparison.Ordinal);
+        var audited = await db.AuditEvents.CountAsync(a => a.Action == "sessions.retention-purged", Ct);
+        Assert.Equal(0, await Sessions.DeleteExpiredAsync(Now.AddDays(-30), Fixture.Time.GetUtcNow().AddDays(-90), Ct));
+        Assert.Equal(audited, await db.AuditEvents.CountAsync(a => a.Action == "sessions.retention-purged", Ct));
     }
 
     [Fact]

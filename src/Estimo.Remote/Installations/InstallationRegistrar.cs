@@ -44,4 +44,7 @@ internal sealed class InstallationRegistrar(IInstallationStore installations, Ti
 
         _known[invocation.InstallationId] = true;
     }
+
+    /// <summary>Forgets that an installation is registered (it was purged), so its next call registers it again.</summary>
+    public void Forget(string installationId) => _known.TryRemove(installationId, out _);
 }

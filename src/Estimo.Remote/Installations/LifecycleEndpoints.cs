@@ -14,6 +14,13 @@ internal static partial class LifecycleEndpoints
 {
     public const string InstalledEvent = "avi:forge:installed:app";
     public const string UpgradedEvent = "avi:forge:upgraded:app";
+
+    /// <summary>
+    /// Not delivered by Forge today (its lifecycle events are installed and upgraded; the
+    /// uninstall event is the open request FRGE-1246). Accepted so that the day it arrives it
+    /// starts the purge clock at once; until then the token-refusal rule finds uninstalls.
+    /// </summary>
+    public const string UninstalledEvent = "avi:forge:uninstalled:app";
     public const long MaxBodyBytes = 64 * 1024;
 
     public static IEndpointRouteBuilder MapLifecycleEndpoints(this IEndpointRouteBuilder routes)
@@ -21,6 +28,18 @@ internal static partial class LifecycleEndpoints
         routes.MapPost("/forge/lifecycle", HandleAsync)
             .WithMetadata(new RequestSizeLimitAttribute(MaxBodyBytes))
             .WithName("ForgeLifecycle");
+
+        // The daily scheduledTrigger: its only job is to bring a fresh app system token (recorded
+        // by the middleware before this runs), so background work such as the personal-data
+        // report has one even on a day nobody opens Estimo; it then starts a report of the
+        // installations that are due, in the background. Forge waits 5 s: answer at once.
+        routes.MapPost("/forge/scheduled", (Lifecycle.PersonalDataReportingService reporting) =>
+            {
+                reporting.Nudge();
+                return TypedResults.Ok(new { ok = true });
+            })
+            .WithMetadata(new RequestSizeLimitAttribute(MaxBodyBytes))
+            .WithName("ForgeScheduled");
         return routes;
     }
 
@@ -59,6 +78,14 @@ internal static partial class LifecycleEndpoints
             return TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Forbidden", detail: "The event's installation does not match the token's installation.");
         }
 
+        if (evt.EventType == UninstalledEvent)
+        {
+            var purger = http.RequestServices.GetRequiredService<Estimo.Storage.Lifecycle.InstallationPurger>();
+            var known = await purger.MarkUninstalledAsync(invocation.InstallationId, time.GetUtcNow(), cancellationToken);
+            LifecycleRecorded(log, evt.EventType, invocation.InstallationId, known ? InstallationChange.Updated : InstallationChange.Unchanged);
+            return TypedResults.Ok(new LifecycleResponse(invocation.InstallationId, known ? "Uninstalled" : "Unknown"));
+        }
+
         var cloudId = invocation.CloudId ?? evt.CloudId;
         if (string.IsNullOrEmpty(cloudId))
         {
@@ -93,7 +120,7 @@ internal static partial class LifecycleEndpoints
         };
         if (change is null)
         {
-            return TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Bad request", detail: $"Unsupported event type; expected {InstalledEvent} or {UpgradedEvent}.");
+            return TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Bad request", detail: $"Unsupported event type; expected {InstalledEvent}, {UpgradedEvent} or {UninstalledEvent}.");
         }
 
         LifecycleRecorded(log, evt.EventType, invocation.InstallationId, change.Value);

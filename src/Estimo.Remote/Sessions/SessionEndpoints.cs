@@ -94,7 +94,21 @@ internal static partial class SessionEndpoints
         session.Join(account, ParticipantRole.Voter, time.GetUtcNow());
         await registrar.EnsureAsync(invocation.Invocation, ct);
         var stored = new StoredPokerSession(input.Scope, session);
-        var view = await sessions.CreateAsync(stored, (s, now) => SessionJson.ForViewer(s, account, now), ct);
+        JsonObject view;
+        try
+        {
+            view = await sessions.CreateAsync(stored, (s, now) => SessionJson.ForViewer(s, account, now), ct);
+        }
+        catch (Estimo.Storage.Installations.UnknownInstallationException)
+        {
+            // Purged meanwhile (a site admin's "delete now" through another instance): the
+            // verified token says the app is installed, so register it afresh and create again.
+            registrar.Forget(invocation.Invocation.InstallationId);
+            http.RequestServices.GetRequiredService<Estimo.Storage.Lifecycle.InstallationPurger>().ForgetCachedKeys(invocation.Invocation.InstallationId);
+            await registrar.EnsureAsync(invocation.Invocation, ct);
+            view = await sessions.CreateAsync(stored, (s, now) => SessionJson.ForViewer(s, account, now), ct);
+        }
+
         return TypedResults.Created($"/api/sessions/{session.Id}", view);
     }
 

@@ -68,6 +68,33 @@ internal sealed class SessionHub
     /// <summary>A snapshot of every slot held now.</summary>
     public IEnumerable<Slot> Slots => _slots.Values;
 
+    /// <summary>
+    /// Drops the cached copies of an installation's sessions (after a purge or an erasure changed
+    /// them under us) and wakes their long polls, which reload from the database.
+    /// </summary>
+    public async Task ForgetAsync(string installationId, IReadOnlySet<string>? sessionIds = null)
+    {
+        foreach (var (key, slot) in _slots)
+        {
+            if (key.InstallationId != installationId || (sessionIds is not null && !sessionIds.Contains(key.SessionId)))
+            {
+                continue;
+            }
+
+            await slot.Lock.WaitAsync();
+            try
+            {
+                slot.Session = null;
+            }
+            finally
+            {
+                slot.Lock.Release();
+            }
+
+            slot.Publish();
+        }
+    }
+
     /// <summary>Drops in-memory copies idle for longer than <paramref name="idleFor"/> that nobody is waiting on.</summary>
     public void EvictIdle(TimeSpan idleFor)
     {

@@ -25,6 +25,15 @@ internal sealed class InstallationEntity
 
     public DateTimeOffset UpdatedAt { get; set; }
 
+    /// <summary>When we learnt it was uninstalled (an uninstall event); the purge clock of docs/operations.md.</summary>
+    public DateTimeOffset? UninstalledAt { get; set; }
+
+    /// <summary>Since when Atlassian has refused its system token (401/403), if it does now.</summary>
+    public DateTimeOffset? TokenRefusedSince { get; set; }
+
+    /// <summary>When its stored account ids were last reported to the personal data reporting API.</summary>
+    public DateTimeOffset? PersonalDataReportedAt { get; set; }
+
     /// <summary>Bumped on every update; a concurrent writer that read an older value loses and retries.</summary>
     public int Version { get; set; }
 

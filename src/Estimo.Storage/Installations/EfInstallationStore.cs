@@ -107,8 +107,10 @@ internal sealed class EfInstallationStore(
         Set(row.AppVersion, registration.AppVersion, v => row.AppVersion = v);
         Set(row.Environment, registration.Environment, v => row.Environment = v);
 
-        // Installing (or upgrading) what we believed uninstalled brings it back.
+        // Installing (or upgrading) what we believed uninstalled brings it back, and stops the purge clocks.
         Set(row.Status, InstallationStatus.Active, v => row.Status = v);
+        Set(row.UninstalledAt, null, v => row.UninstalledAt = v);
+        Set(row.TokenRefusedSince, null, v => row.TokenRefusedSince = v);
 
         // Only a newer upgrade moves upgraded_at, so a retried older event changes nothing.
         if (isUpgrade && (row.UpgradedAt is null || row.UpgradedAt < occurredAt))

@@ -68,6 +68,11 @@ internal sealed class EfSystemTokenCache(
             try
             {
                 await db.SaveChangesAsync(cancellationToken);
+
+                // A new token comes from a verified Forge invocation: the app is installed, so a
+                // purge clock started by refused or missing tokens stops.
+                await db.Installations.Where(i => i.Id == installationId && i.TokenRefusedSince != null)
+                    .ExecuteUpdateAsync(i => i.SetProperty(x => x.TokenRefusedSince, (DateTimeOffset?)null), cancellationToken);
                 return;
             }
             catch (DbUpdateException exception) when (db.IsForeignKeyViolation(exception))

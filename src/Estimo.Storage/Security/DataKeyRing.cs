@@ -74,7 +74,11 @@ internal sealed partial class DataKeyRing : IDisposable
                 return Remember(cacheKey, new ActiveDataKey(current.Version, current.KekId, material));
             }
 
-            var next = 1 + (await db.InstallationKeys.Where(k => k.InstallationId == installationId).MaxAsync(k => (int?)k.Version, cancellationToken) ?? 0);
+            // After a purge (delete-now) the installation starts again above its old versions,
+            // recorded on its tombstone: a version number never names two different keys.
+            var next = 1 + Math.Max(
+                await db.InstallationKeys.Where(k => k.InstallationId == installationId).MaxAsync(k => (int?)k.Version, cancellationToken) ?? 0,
+                await db.InstallationPurges.Where(p => p.InstallationId == installationId).Select(p => (int?)p.LastKeyVersion).SingleOrDefaultAsync(cancellationToken) ?? 0);
             var generated = await _provider.GenerateDataKeyAsync(new DataKeyContext(installationId, next), cancellationToken);
             db.InstallationKeys.Add(new InstallationKeyEntity
             {

@@ -1,7 +1,11 @@
+using System.Globalization;
 using System.Security.Cryptography;
+using System.Text.Json.Nodes;
 using Estimo.Core.Poker;
 using Estimo.Core.Security;
 using Estimo.Storage.Entities;
+using Estimo.Storage.PersonalData;
+using Estimo.Storage.Security;
 using Microsoft.EntityFrameworkCore;
 
 namespace Estimo.Storage.Sessions;
@@ -19,27 +23,50 @@ internal sealed class EfPokerSessionStore(
 {
     internal const string Table = "poker_sessions";
     internal const string Column = "state";
+    private const int MaxAttempts = 3;
 
     public async Task AddAsync(StoredPokerSession session, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(session);
-        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-        var row = new PokerSessionEntity
+        for (var attempt = 1; ; attempt++)
         {
-            Id = session.SessionId,
-            InstallationId = session.InstallationId,
-            ProjectKey = session.Scope.ProjectKey,
-            BoardId = session.Scope.BoardId,
-            EstimationFieldId = session.Scope.EstimationFieldId,
-            SourceKind = session.Scope.SourceKind,
-            SprintId = session.Scope.SprintId,
-            FacilitatorAccountId = session.Session.FacilitatorAccountId,
-            CreatedAt = StorageTime.Normalize(session.Session.CreatedAt),
-            SealedState = [],
-        };
-        await ApplyAsync(row, session, cancellationToken);
-        db.PokerSessions.Add(row);
-        await db.SaveChangesAsync(cancellationToken);
+            await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+            var row = new PokerSessionEntity
+            {
+                Id = session.SessionId,
+                InstallationId = session.InstallationId,
+                ProjectKey = session.Scope.ProjectKey,
+                BoardId = session.Scope.BoardId,
+                EstimationFieldId = session.Scope.EstimationFieldId,
+                SourceKind = session.Scope.SourceKind,
+                SprintId = session.Scope.SprintId,
+                FacilitatorAccountId = session.Session.FacilitatorAccountId,
+                CreatedAt = StorageTime.Normalize(session.Session.CreatedAt),
+                SealedState = [],
+            };
+            await ApplyAsync(row, session, cancellationToken);
+            db.PokerSessions.Add(row);
+            await PersonalDataLedger.TrackAsync(db, session.InstallationId, PersonalDataLedger.AccountsOf(session.Session), time.GetUtcNow(), cancellationToken);
+            try
+            {
+                await db.SaveChangesAsync(cancellationToken);
+                return;
+            }
+            catch (DbUpdateException exception) when (db.IsForeignKeyViolation(exception))
+            {
+                // The installation is not registered (or was purged a moment ago).
+                throw new Installations.UnknownInstallationException(session.InstallationId, exception);
+            }
+            catch (DbUpdateException exception) when (attempt < MaxAttempts && db.IsUniqueViolation(exception))
+            {
+                // Another save recorded one of these account ids first; the next attempt sees it.
+                // A duplicate session id is the caller's error, not a race to retry.
+                if (await ExistsAsync(session, cancellationToken))
+                {
+                    throw;
+                }
+            }
+        }
     }
 
     public async Task<StoredPokerSession?> FindAsync(string installationId, string sessionId, CancellationToken cancellationToken)
@@ -53,23 +80,31 @@ internal sealed class EfPokerSessionStore(
     public async Task<bool> TrySaveAsync(StoredPokerSession session, long expectedVersion, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(session);
-        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-        var row = await db.PokerSessions
-            .SingleOrDefaultAsync(s => s.Id == session.SessionId && s.InstallationId == session.InstallationId, cancellationToken);
-        if (row is null || row.Version != expectedVersion)
+        for (var attempt = 1; ; attempt++)
         {
-            return false;
-        }
+            await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+            var row = await db.PokerSessions
+                .SingleOrDefaultAsync(s => s.Id == session.SessionId && s.InstallationId == session.InstallationId, cancellationToken);
+            if (row is null || row.Version != expectedVersion)
+            {
+                return false;
+            }
 
-        await ApplyAsync(row, session, cancellationToken);
-        try
-        {
-            await db.SaveChangesAsync(cancellationToken);
-            return true;
-        }
-        catch (DbUpdateConcurrencyException)
-        {
-            return false;
+            await ApplyAsync(row, session, cancellationToken);
+            await PersonalDataLedger.TrackAsync(db, session.InstallationId, PersonalDataLedger.AccountsOf(session.Session), time.GetUtcNow(), cancellationToken);
+            try
+            {
+                await db.SaveChangesAsync(cancellationToken);
+                return true;
+            }
+            catch (DbUpdateConcurrencyException)
+            {
+                return false;
+            }
+            catch (DbUpdateException exception) when (attempt < MaxAttempts && db.IsUniqueViolation(exception))
+            {
+                // Another save recorded one of these account ids first; the next attempt sees it.
+            }
         }
     }
 
@@ -115,9 +150,25 @@ internal sealed class EfPokerSessionStore(
         var ended = StorageTime.Normalize(endedBefore);
         var untouched = StorageTime.Normalize(untouchedSince);
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-        return await db.PokerSessions
-            .Where(s => (s.Status == SessionStatus.Ended && s.EndedAt < ended) || s.UpdatedAt < untouched)
-            .ExecuteDeleteAsync(cancellationToken);
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        var expired = db.PokerSessions.Where(s => (s.Status == SessionStatus.Ended && s.EndedAt < ended) || s.UpdatedAt < untouched);
+        var installations = await expired.Select(s => s.InstallationId).Distinct().CountAsync(cancellationToken);
+        var deleted = await expired.ExecuteDeleteAsync(cancellationToken);
+        if (deleted > 0)
+        {
+            // Each retention purge is audited, with counts only, in the deletion's transaction.
+            AuditLog.Add(db, time.GetUtcNow(), "system:retention", "sessions.retention-purged", "all", new JsonObject
+            {
+                ["sessionsDeleted"] = deleted,
+                ["installations"] = installations,
+                ["endedBefore"] = ended.ToString("O", CultureInfo.InvariantCulture),
+                ["untouchedSince"] = untouched.ToString("O", CultureInfo.InvariantCulture),
+            });
+            await db.SaveChangesAsync(cancellationToken);
+        }
+
+        await transaction.CommitAsync(cancellationToken);
+        return deleted;
     }
 
     private async Task ApplyAsync(PokerSessionEntity row, StoredPokerSession session, CancellationToken cancellationToken)
@@ -162,6 +213,12 @@ internal sealed class EfPokerSessionStore(
         {
             CryptographicOperations.ZeroMemory(plaintext);
         }
+    }
+
+    private async Task<bool> ExistsAsync(StoredPokerSession session, CancellationToken cancellationToken)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        return await db.PokerSessions.AnyAsync(s => s.Id == session.SessionId, cancellationToken);
     }
 
     internal static SecretBinding Binding(string installationId, string sessionId) =>

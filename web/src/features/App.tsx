@@ -10,10 +10,10 @@ export const App = ({ services }: { services: Services }) => {
   let screen;
   if (context.moduleKey === PROJECT_PAGE_MODULE && context.projectKey) {
     screen = <ProjectPage projectKey={context.projectKey} />;
-  } else if (context.moduleKey === ISSUE_PANEL_MODULE && context.issueId && context.issueKey) {
-    screen = <IssuePanel issueId={context.issueId} issueKey={context.issueKey} />;
   } else if (context.moduleKey === ADMIN_PAGE_MODULE) {
     screen = <AdminPage />;
+  } else if (context.moduleKey === ISSUE_PANEL_MODULE && context.issueId && context.issueKey) {
+    screen = <IssuePanel issueId={context.issueId} issueKey={context.issueKey} />;
   } else {
     screen = (
       <main class="app">

@@ -61,7 +61,7 @@ CREATE INDEX "IX_support_grants_operator_id" ON support_grants (operator_id);
 CREATE INDEX ix_support_grants_installation_created_at ON support_grants (installation_id, created_at);
 
 INSERT INTO "__EFMigrationsHistory" ("MigrationId", "ProductVersion")
-VALUES ('20261129021630_OperatorsGrantsAuditChain', '10.0.15');
+VALUES ('20261129024820_OperatorsGrantsAuditChain', '10.0.15');
 
 COMMIT;
 

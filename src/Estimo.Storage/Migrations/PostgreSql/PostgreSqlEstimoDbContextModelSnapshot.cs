@@ -138,6 +138,10 @@ namespace Estimo.Storage.Migrations.PostgreSql
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("installed_at");
 
+                    b.Property<DateTimeOffset?>("PersonalDataReportedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("personal_data_reported_at");
+
                     b.Property<string>("SiteUrl")
                         .HasMaxLength(2048)
                         .HasColumnType("character varying(2048)")
@@ -148,6 +152,14 @@ namespace Estimo.Storage.Migrations.PostgreSql
                         .HasMaxLength(32)
                         .HasColumnType("character varying(32)")
                         .HasColumnName("status");
+
+                    b.Property<DateTimeOffset?>("TokenRefusedSince")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("token_refused_since");
+
+                    b.Property<DateTimeOffset?>("UninstalledAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("uninstalled_at");
 
                     b.Property<DateTimeOffset>("UpdatedAt")
                         .HasColumnType("timestamp with time zone")
@@ -209,6 +221,37 @@ namespace Estimo.Storage.Migrations.PostgreSql
                         .HasDatabaseName("ix_installation_keys_kek_id");
 
                     b.ToTable("installation_keys", (string)null);
+                });
+
+            modelBuilder.Entity("Estimo.Storage.Entities.InstallationPurgeEntity", b =>
+                {
+                    b.Property<string>("InstallationId")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("installation_id");
+
+                    b.Property<int>("LastKeyVersion")
+                        .HasColumnType("integer")
+                        .HasColumnName("last_key_version");
+
+                    b.Property<DateTimeOffset>("PurgedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("purged_at");
+
+                    b.Property<int>("Purges")
+                        .HasColumnType("integer")
+                        .HasColumnName("purges");
+
+                    b.Property<string>("Reason")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)")
+                        .HasColumnName("reason");
+
+                    b.HasKey("InstallationId")
+                        .HasName("pk_installation_purges");
+
+                    b.ToTable("installation_purges", (string)null);
                 });
 
             modelBuilder.Entity("Estimo.Storage.Entities.OperatorEntity", b =>
@@ -282,6 +325,36 @@ namespace Estimo.Storage.Migrations.PostgreSql
                         .HasDatabaseName("ux_operator_keys_fingerprint");
 
                     b.ToTable("operator_keys", (string)null);
+                });
+
+            modelBuilder.Entity("Estimo.Storage.Entities.PersonalDataAccountEntity", b =>
+                {
+                    b.Property<string>("InstallationId")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("installation_id");
+
+                    b.Property<string>("AccountId")
+                        .HasMaxLength(128)
+                        .HasColumnType("character varying(128)")
+                        .HasColumnName("account_id");
+
+                    b.Property<DateTimeOffset>("FirstStoredAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("first_stored_at");
+
+                    b.Property<DateTimeOffset?>("LastReportedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("last_reported_at");
+
+                    b.Property<DateTimeOffset>("LastStoredAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("last_stored_at");
+
+                    b.HasKey("InstallationId", "AccountId")
+                        .HasName("pk_personal_data_accounts");
+
+                    b.ToTable("personal_data_accounts", (string)null);
                 });
 
             modelBuilder.Entity("Estimo.Storage.Entities.PokerSessionEntity", b =>
@@ -510,6 +583,18 @@ namespace Estimo.Storage.Migrations.PostgreSql
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired()
                         .HasConstraintName("fk_operator_keys_operators_operator_id");
+                });
+
+            modelBuilder.Entity("Estimo.Storage.Entities.PersonalDataAccountEntity", b =>
+                {
+                    b.HasOne("Estimo.Storage.Entities.InstallationEntity", "Installation")
+                        .WithMany()
+                        .HasForeignKey("InstallationId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_personal_data_accounts_installations_installation_id");
+
+                    b.Navigation("Installation");
                 });
 
             modelBuilder.Entity("Estimo.Storage.Entities.PokerSessionEntity", b =>

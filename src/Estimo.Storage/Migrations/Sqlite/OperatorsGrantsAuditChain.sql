@@ -59,7 +59,7 @@ CREATE INDEX "IX_support_grants_operator_id" ON "support_grants" ("operator_id")
 CREATE INDEX "ix_support_grants_installation_created_at" ON "support_grants" ("installation_id", "created_at");
 
 INSERT INTO "__EFMigrationsHistory" ("MigrationId", "ProductVersion")
-VALUES ('20261129021621_OperatorsGrantsAuditChain', '10.0.15');
+VALUES ('20261129024808_OperatorsGrantsAuditChain', '10.0.15');
 
 COMMIT;
 

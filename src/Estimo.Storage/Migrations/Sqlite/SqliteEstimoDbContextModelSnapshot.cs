@@ -130,6 +130,10 @@ namespace Estimo.Storage.Migrations.Sqlite
                         .HasColumnType("INTEGER")
                         .HasColumnName("installed_at");
 
+                    b.Property<long?>("PersonalDataReportedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("personal_data_reported_at");
+
                     b.Property<string>("SiteUrl")
                         .HasMaxLength(2048)
                         .HasColumnType("TEXT")
@@ -140,6 +144,14 @@ namespace Estimo.Storage.Migrations.Sqlite
                         .HasMaxLength(32)
                         .HasColumnType("TEXT")
                         .HasColumnName("status");
+
+                    b.Property<long?>("TokenRefusedSince")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("token_refused_since");
+
+                    b.Property<long?>("UninstalledAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("uninstalled_at");
 
                     b.Property<long>("UpdatedAt")
                         .HasColumnType("INTEGER")
@@ -201,6 +213,37 @@ namespace Estimo.Storage.Migrations.Sqlite
                         .HasDatabaseName("ix_installation_keys_kek_id");
 
                     b.ToTable("installation_keys", (string)null);
+                });
+
+            modelBuilder.Entity("Estimo.Storage.Entities.InstallationPurgeEntity", b =>
+                {
+                    b.Property<string>("InstallationId")
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("installation_id");
+
+                    b.Property<int>("LastKeyVersion")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("last_key_version");
+
+                    b.Property<long>("PurgedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("purged_at");
+
+                    b.Property<int>("Purges")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("purges");
+
+                    b.Property<string>("Reason")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("reason");
+
+                    b.HasKey("InstallationId")
+                        .HasName("pk_installation_purges");
+
+                    b.ToTable("installation_purges", (string)null);
                 });
 
             modelBuilder.Entity("Estimo.Storage.Entities.OperatorEntity", b =>
@@ -274,6 +317,36 @@ namespace Estimo.Storage.Migrations.Sqlite
                         .HasDatabaseName("ux_operator_keys_fingerprint");
 
                     b.ToTable("operator_keys", (string)null);
+                });
+
+            modelBuilder.Entity("Estimo.Storage.Entities.PersonalDataAccountEntity", b =>
+                {
+                    b.Property<string>("InstallationId")
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("installation_id");
+
+                    b.Property<string>("AccountId")
+                        .HasMaxLength(128)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("account_id");
+
+                    b.Property<long>("FirstStoredAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("first_stored_at");
+
+                    b.Property<long?>("LastReportedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("last_reported_at");
+
+                    b.Property<long>("LastStoredAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("last_stored_at");
+
+                    b.HasKey("InstallationId", "AccountId")
+                        .HasName("pk_personal_data_accounts");
+
+                    b.ToTable("personal_data_accounts", (string)null);
                 });
 
             modelBuilder.Entity("Estimo.Storage.Entities.PokerSessionEntity", b =>
@@ -502,6 +575,18 @@ namespace Estimo.Storage.Migrations.Sqlite
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired()
                         .HasConstraintName("fk_operator_keys_operators_operator_id");
+                });
+
+            modelBuilder.Entity("Estimo.Storage.Entities.PersonalDataAccountEntity", b =>
+                {
+                    b.HasOne("Estimo.Storage.Entities.InstallationEntity", "Installation")
+                        .WithMany()
+                        .HasForeignKey("InstallationId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_personal_data_accounts_installations_installation_id");
+
+                    b.Navigation("Installation");
                 });
 
             modelBuilder.Entity("Estimo.Storage.Entities.PokerSessionEntity", b =>
