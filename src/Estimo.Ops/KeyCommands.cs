@@ -80,7 +80,8 @@ internal static class KeyCommands
 
         var confirm = new Option<bool>("--confirm") { Description = "Required: shredding cannot be undone." };
         var shredInstallation = new Option<string>("--installation") { Description = "The installation whose data keys to destroy.", Required = true };
-        var shred = new Command("shred", "Destroy an installation's data keys: its remaining ciphertext can never be read again.") { set, shredInstallation, confirm };
+        var shredGrant = new Option<string>("--grant") { Description = "Your active purge grant for that installation.", Required = true };
+        var shred = new Command("shred", "Destroy an installation's data keys: its remaining ciphertext can never be read again (needs a purge grant).") { set, shredInstallation, shredGrant, confirm };
         shred.Validators.Add(result =>
         {
             if (!result.GetValue(confirm))
@@ -91,7 +92,7 @@ internal static class KeyCommands
         shred.SetAction((parse, ct) => run(parse.GetValue(set) ?? [], async (services, token) =>
         {
             var keys = await StartAsync(services, token);
-            var result = await keys.ShredAsync(Actor, parse.GetValue(shredInstallation)!, token);
+            var result = await keys.ShredAsync(Actor, Access.OpsSession.Current.Grant!.InstallationId, token);
             Console.WriteLine($"Shredded {result.DataKeyVersions} data key version(s) of {result.InstallationId}; {result.ValuesMadeUnreadable} stored value(s) can no longer be read.");
         }, ct));
 

@@ -87,9 +87,12 @@ public sealed class KeyCommandsTests : IDisposable
         var before = await SeedAsync(installations: 2, sessionsEach: 2);
         var victim = before.Keys.First().Split('|')[0];
 
-        var shred = await RunAsync("keys", "shred", "--installation", victim, "--confirm");
+        var noGrant = await RunAsync("keys", "shred", "--installation", victim, "--confirm");
+        var grant = await RunAsync("grants", "request", "--installation", victim, "--reason", "Customer asked us to destroy their keys", "--ticket", "SUP-9", "--scope", "Purge");
+        var shred = await RunAsync("keys", "shred", "--installation", victim, "--grant", grant.Output.Split(' ', ':')[1], "--confirm");
 
-        Assert.Equal(0, shred.ExitCode);
+        Assert.Equal(2, noGrant.ExitCode); // shredding changes tenant data: it needs a purge grant
+        Assert.True(shred.ExitCode == 0, shred.Error);
         Assert.Contains("can no longer be read", shred.Output, StringComparison.Ordinal);
         var after = await ReadAllAsync(before.Keys);
         Assert.All(before.Where(v => v.Key.StartsWith(victim + "|", StringComparison.Ordinal)), v => Assert.Null(after[v.Key]));
@@ -112,7 +115,7 @@ public sealed class KeyCommandsTests : IDisposable
     }
 
     [Theory]
-    [InlineData("keys", "shred", "--installation", "x")]
+    [InlineData("keys", "shred", "--installation", "x", "--grant", "g")]
     [InlineData("keys", "rotate-dek")]
     [InlineData("keys", "rotate-dek", "--all", "--installation", "x")]
     [InlineData("keys", "rewrap", "--batch-size", "0")]

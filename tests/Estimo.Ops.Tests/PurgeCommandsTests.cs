@@ -28,18 +28,19 @@ public sealed class PurgeCommandsTests : IDisposable
     private string DatabaseFile => Path.Combine(_workDir, ".estimo", "data", "estimo.db");
 
     [Fact]
-    public async Task PurgeInstallation_DeletesItsRows_LeavesTheOthers_AuditsTheOperatorAndReason_AndARerunIsHarmless()
+    public async Task PurgeInstallation_UnderAPurgeGrant_DeletesItsRows_LeavesTheOthers_AuditsTheOperatorAndGrant_AndARerunIsHarmless()
     {
-        Assert.Equal(0, (await RunAsync("migrate")).ExitCode);
+        await Support.OpsProcess.BootstrapAsync(_workDir);
         var purged = await SeedAsync();
         var kept = await SeedAsync();
+        var grant = await GrantAsync(purged, "Purge");
 
-        var first = await RunAsync("purge", "installation", purged, "--reason", "customer request, ticket 42");
-        var again = await RunAsync("purge", "installation", purged, "--reason", "rerun");
+        var first = await RunAsync("purge", "installation", "--installation", purged, "--grant", grant);
+        var again = await RunAsync("purge", "installation", "--installation", purged, "--grant", await GrantAsync(purged, "Purge"));
 
-        Assert.Equal(0, first.ExitCode);
+        Assert.True(first.ExitCode == 0, first.Error);
         Assert.Contains($"Purged installation {purged}: 0 session(s), 0 account id(s), 1 system token(s)", first.Output, StringComparison.Ordinal);
-        Assert.Equal(0, again.ExitCode);
+        Assert.True(again.ExitCode == 0, again.Error);
         Assert.Contains("was already purged", again.Output, StringComparison.Ordinal);
         Assert.Equal(0L, await ScalarAsync($"SELECT COUNT(*) FROM installations WHERE id = '{purged}'"));
         Assert.Equal(0L, await ScalarAsync($"SELECT COUNT(*) FROM system_tokens WHERE installation_id = '{purged}'"));
@@ -48,27 +49,41 @@ public sealed class PurgeCommandsTests : IDisposable
         Assert.Equal(1L, await ScalarAsync($"SELECT COUNT(*) FROM system_tokens WHERE installation_id = '{kept}'"));
         Assert.Equal("operator", await ScalarAsync($"SELECT reason FROM installation_purges WHERE installation_id = '{purged}'"));
         Assert.Equal(Environment.UserName, await ScalarAsync($"SELECT actor FROM audit_events WHERE action = 'installation.purged' AND subject = '{purged}'"));
-        Assert.Contains("ticket 42", (string)(await ScalarAsync($"SELECT details FROM audit_events WHERE action = 'installation.purged' AND subject = '{purged}'"))!, StringComparison.Ordinal);
+        Assert.StartsWith("op-", (string)(await ScalarAsync($"SELECT operator_id FROM audit_events WHERE action = 'installation.purged' AND subject = '{purged}'"))!, StringComparison.Ordinal);
+        Assert.Contains($"grant {grant}, ticket SUP-42", (string)(await ScalarAsync($"SELECT details FROM audit_events WHERE action = 'installation.purged' AND subject = '{purged}'"))!, StringComparison.Ordinal);
+        Assert.Equal(0, (await RunAsync("audit", "verify")).ExitCode);
     }
 
     [Fact]
-    public async Task PurgeInstallation_Unknown_IsOneLineAndExit1_WithoutAReason_IsUsageExit2()
+    public async Task PurgeInstallation_WithoutAGrant_WithAReadGrant_OrForAnotherInstallation_IsRefusedAndNothingIsDeleted()
     {
-        Assert.Equal(0, (await RunAsync("migrate")).ExitCode);
+        await Support.OpsProcess.BootstrapAsync(_workDir);
+        var target = await SeedAsync();
+        var other = await SeedAsync();
+        var readGrant = await GrantAsync(target, "Read");
+        var otherGrant = await GrantAsync(other, "Purge");
 
-        var unknown = await RunAsync("purge", "installation", "ari:cloud:ecosystem::installation/nope", "--reason", "test");
-        var noReason = await RunAsync("purge", "installation", "ari:cloud:ecosystem::installation/nope");
+        var missing = await RunAsync("purge", "installation", "--installation", target);
+        var read = await RunAsync("purge", "installation", "--installation", target, "--grant", readGrant);
+        var wrong = await RunAsync("purge", "installation", "--installation", target, "--grant", otherGrant);
+        var unknown = await RunAsync("grants", "request", "--installation", "ari:cloud:ecosystem::installation/nope", "--reason", "Customer asked us to delete", "--ticket", "SUP-1", "--scope", "Purge");
 
-        Assert.Equal(1, unknown.ExitCode);
-        Assert.Equal("estimo-ops: No installation 'ari:cloud:ecosystem::installation/nope' (and none by that id was ever purged).", unknown.Error.Trim());
-        Assert.Equal(2, noReason.ExitCode);
-        Assert.Single(noReason.Error.Trim().Split('\n'));
+        Assert.Equal(2, missing.ExitCode);
+        Assert.Single(missing.Error.Trim().Split('\n'));
+        Assert.All(new[] { read, wrong, unknown }, r =>
+        {
+            Assert.Equal(1, r.ExitCode);
+            Assert.Single(r.Error.Trim().Split('\n'));
+        });
+        Assert.Contains("no such installation", unknown.Error, StringComparison.Ordinal);
+        Assert.Equal(1L, await ScalarAsync($"SELECT COUNT(*) FROM installations WHERE id = '{target}'"));
+        Assert.Equal(0L, await ScalarAsync("SELECT COUNT(*) FROM installation_purges"));
     }
 
     [Fact]
     public async Task PersonalDataReport_WhenAtlassianCannotBeReached_SaysSoAndExits1()
     {
-        Assert.Equal(0, (await RunAsync("migrate")).ExitCode);
+        await Support.OpsProcess.BootstrapAsync(_workDir);
         await SeedAsync(apiBaseUrl: "http://127.0.0.1:9/ex/jira/x");
         await SeedStoredAccountAsync();
 
@@ -77,6 +92,14 @@ public sealed class PurgeCommandsTests : IDisposable
         Assert.Equal(1, report.ExitCode);
         Assert.Contains(": unavailable;", report.Output, StringComparison.Ordinal);
         Assert.Contains("some reports failed", report.Error, StringComparison.Ordinal);
+    }
+
+    /// <summary>Requests a grant as the test's operator and returns its id.</summary>
+    private async Task<string> GrantAsync(string installation, string scope)
+    {
+        var grant = await RunAsync("grants", "request", "--installation", installation, "--reason", "Customer asked us to delete their data", "--ticket", "SUP-42", "--scope", scope);
+        Assert.True(grant.ExitCode == 0, grant.Error);
+        return grant.Output.Split(' ', ':')[1];
     }
 
     private async Task<string> SeedAsync(string apiBaseUrl = "https://api.atlassian.com/ex/jira/x")

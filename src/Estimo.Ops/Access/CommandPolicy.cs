@@ -38,7 +38,7 @@ internal static class CommandPolicy
         ["keys rewrap"] = new(Need.Developer),
         ["keys retire-kek"] = new(Need.Developer),
         ["keys rotate-dek"] = new(Need.Developer),
-        ["keys shred"] = new(Need.Developer),
+        ["keys shred"] = new(Need.Grant, GrantScope.Purge),
         ["operators add"] = new(Need.SupportEngineer, Bootstrap: true),
         ["operators list"] = new(Need.Developer),
         ["operators deactivate"] = new(Need.SupportEngineer),
@@ -53,5 +53,7 @@ internal static class CommandPolicy
         ["audit verify"] = new(Need.Developer),
         ["audit export"] = new(Need.Developer),
         ["audit anchor"] = new(Need.Developer),
+        ["purge installation"] = new(Need.Grant, GrantScope.Purge),
+        ["personal-data report"] = new(Need.Developer),
     };
 }

@@ -61,7 +61,10 @@ public sealed partial class SupportGrants
         }
 
         await using var db = await _contexts.CreateDbContextAsync(cancellationToken);
-        if (!await db.Installations.AnyAsync(i => i.Id == installationId, cancellationToken))
+        // A purge grant may also name an installation already purged: rerunning a purge is how its
+        // listeners are repeated after a crash (the tombstone proves it existed).
+        if (!await db.Installations.AnyAsync(i => i.Id == installationId, cancellationToken)
+            && !(scope == GrantScope.Purge && await db.InstallationPurges.AnyAsync(p => p.InstallationId == installationId, cancellationToken)))
         {
             throw await RefuseAsync(actor, "grants.request", installationId, "no such installation.", null, cancellationToken);
         }
