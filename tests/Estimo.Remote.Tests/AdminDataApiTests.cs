@@ -25,8 +25,9 @@ public sealed class AdminDataApiTests : RemoteTestBase
         await base.InitializeAsync();
         _jira = await JiraStub.StartAsync();
 
-        // The stub answers every permission with this flag: ADMINISTER for the admin only.
+        // Only the admin's token holds the global ADMINISTER permission.
         _jira.Users[AdminToken] = (true, ["10001", "10002", "10003"]);
+        _jira.Admins.Add(AdminToken);
         _jira.Users[UserToken] = (false, ["10001", "10002", "10003"]);
     }
 
