@@ -59,13 +59,13 @@ public sealed class ConfigurationTests
             "--Storage:Database=estimo",
             "--Storage:Username=app",
             "--Security:Kms:KeyArn=arn:aws:kms:eu-west-1:123456789012:key/abc",
-            "--Backup:S3:Region=ap-southeast-2",
+            "--Backups:S3:Region=ap-southeast-2",
             "--Logs:Console=false");
 
         Assert.Equal(2, exitCode);
         Assert.Contains("us-east-1", stderr, StringComparison.Ordinal);
         Assert.Contains("Security:Kms:KeyArn", stderr, StringComparison.Ordinal);
-        Assert.DoesNotContain("Backup:S3:Region", stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("Backups:S3:Region", stderr, StringComparison.Ordinal);
     }
 
     [Fact]
