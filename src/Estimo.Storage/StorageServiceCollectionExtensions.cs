@@ -69,7 +69,7 @@ public static class StorageServiceCollectionExtensions
         services.AddOptions<BackupOptions>()
             .Bind(configuration.GetSection(BackupOptions.SectionName))
             .ValidateOnStart();
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<BackupOptions>, BackupOptionsValidator>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<BackupOptions>>(new BackupOptionsValidator(configuration)));
         services.TryAddSingleton<IBackupTarget>(CreateBackupTarget);
         services.TryAddSingleton(sp => new BackupService(
             sp.GetRequiredService<IDbContextFactory<EstimoDbContext>>(),

@@ -72,7 +72,7 @@ public sealed record BackupManifest
     /// </summary>
     public byte[] Binding() =>
         SHA256.HashData(JsonSerializer.SerializeToUtf8Bytes(
-            this with { PayloadBytes = null, PayloadSha256 = null, PlaintextSha256 = null, Tables = new SortedDictionary<string, long>(Tables.ToDictionary(), StringComparer.Ordinal) },
+            this with { SchemaVersion = string.Empty, SchemaName = string.Empty, Tables = new Dictionary<string, long>(), PayloadBytes = null, PayloadSha256 = null, PlaintextSha256 = null },
             Json));
 
     public byte[] ToBytes() => JsonSerializer.SerializeToUtf8Bytes(this, Json);

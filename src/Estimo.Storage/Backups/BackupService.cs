@@ -129,7 +129,12 @@ public sealed partial class BackupService : IInstallationPurgeListener
         {
             var manifest = NewManifest("backup", id, createdAt, scheduledFor, key);
             var snapshot = default(Snapshot);
-            var (final, bytes) = await WriteContainerAsync(manifest, key.Plaintext, async writer => snapshot = await ExportAsync(writer, cancellationToken), cancellationToken);
+            var (final, bytes) = await WriteContainerAsync(
+                manifest,
+                key.Plaintext,
+                async writer => snapshot = await ExportAsync(writer, cancellationToken),
+                written => written with { SchemaVersion = snapshot!.SchemaVersion, SchemaName = SchemaNameOf(snapshot.SchemaVersion), Tables = snapshot.Tables },
+                cancellationToken);
             var escrowed = await UpdateEscrowAsync(snapshot!, null, cancellationToken);
 
             try
@@ -226,7 +231,7 @@ public sealed partial class BackupService : IInstallationPurgeListener
     /// precedes the payload, carries the payload's digest.
     /// </summary>
     private async Task<(Func<Stream, Task> WriteFinal, long Bytes)> WriteContainerAsync(
-        BackupManifest manifest, byte[] key, Func<BinaryWriter, Task> writeRows, CancellationToken cancellationToken)
+        BackupManifest manifest, byte[] key, Func<BinaryWriter, Task> writeRows, Func<BackupManifest, BackupManifest> describe, CancellationToken cancellationToken)
     {
         new LocalDirectoryBackupTarget(_workDirectory).EnsureDirectory();
         var spill = LocalDirectoryBackupTarget.OpenPrivate(
@@ -257,7 +262,7 @@ public sealed partial class BackupService : IInstallationPurgeListener
                 payloadBytes = encryptedHash.BytesCount;
             }
 
-            var finalManifest = manifest with { PayloadBytes = payloadBytes, PayloadSha256 = payloadHash, PlaintextSha256 = plainHash };
+            var finalManifest = describe(manifest) with { PayloadBytes = payloadBytes, PayloadSha256 = payloadHash, PlaintextSha256 = plainHash };
             var manifestBytes = finalManifest.ToBytes();
             var header = BackupContainer.Header(manifestBytes);
             return (async destination =>
@@ -444,7 +449,7 @@ public sealed partial class BackupService : IInstallationPurgeListener
             {
                 WriteEscrow(writer, escrow);
                 return Task.CompletedTask;
-            }, cancellationToken);
+            }, written => written, cancellationToken);
             await using var staging = await _target.BeginAsync(IBackupTarget.EscrowName, cancellationToken);
             await final(staging.Stream);
             await staging.CommitAsync(cancellationToken);
