@@ -45,6 +45,7 @@ status.SetAction((parse, ct) => RunAsync(parse.GetValue(set) ?? [], async (servi
 var migrations = new Command("migrations", "Database schema migrations.") { status };
 var keys = KeyCommands.Create(set, RunAsync);
 var root = new RootCommand("estimo-ops: operate an Estimo deployment.") { migrate, migrations, keys };
+Array.ForEach(BackupCommands.Create(set, RunAsync), root.Subcommands.Add);
 
 var parsed = root.Parse(args);
 if (parsed.Errors.Count > 0)
