@@ -1,4 +1,5 @@
 using Estimo.Remote.Api;
+using Estimo.Remote.Backups;
 using Estimo.Remote.Authentication;
 using Estimo.Remote.Health;
 using Estimo.Remote.Hosting;
@@ -42,6 +43,7 @@ public static class EstimoRemoteApp
             json.SerializerOptions.Converters.Add(new System.Text.Json.Serialization.JsonStringEnumConverter(System.Text.Json.JsonNamingPolicy.CamelCase));
         });
         builder.Services.AddEstimoSessions();
+        builder.Services.AddEstimoBackups();
 
         configure?.Invoke(builder);
 

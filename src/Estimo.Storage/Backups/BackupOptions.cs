@@ -26,9 +26,10 @@ public sealed class BackupOptions
     /// <summary>
     /// The local target, and the working space of every backup (the encrypted payload before
     /// it is assembled, downloads from S3, SQLite scratch databases of drills and dry runs).
-    /// Relative to the content root (or current directory). Created 0700; files are 0600.
+    /// Defaults to <c>backups</c> beside the data directory (<c>.estimo/backups</c>); a relative
+    /// path is resolved against the content root (or current directory). Created 0700; files 0600.
     /// </summary>
-    public string Directory { get; set; } = ".estimo/backups";
+    public string? Directory { get; set; }
 
     public S3BackupOptions S3 { get; set; } = new();
 

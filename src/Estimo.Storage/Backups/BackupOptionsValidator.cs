@@ -14,11 +14,6 @@ internal sealed class BackupOptionsValidator(IConfiguration configuration) : IVa
     public ValidateOptionsResult Validate(string? name, BackupOptions options)
     {
         var errors = new List<string>();
-        if (string.IsNullOrWhiteSpace(options.Directory))
-        {
-            errors.Add("Backups:Directory must not be empty.");
-        }
-
         if (options.Retention.DailyDays < 1)
         {
             errors.Add("Backups:Retention:DailyDays must be at least 1.");

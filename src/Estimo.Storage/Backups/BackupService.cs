@@ -76,7 +76,7 @@ public sealed partial class BackupService : IInstallationPurgeListener
         _time = time;
         _loggers = loggers;
         _log = loggers.CreateLogger<BackupService>();
-        _workDirectory = paths.BackupDirectory(_options);
+        _workDirectory = paths.BackupDirectory(_options, _storage);
         _locks = new BackupLocks(_storage, paths.DataDirectory(_storage));
     }
 
