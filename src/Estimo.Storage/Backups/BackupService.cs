@@ -129,7 +129,7 @@ public sealed partial class BackupService : IInstallationPurgeListener
         {
             var manifest = NewManifest("backup", id, createdAt, scheduledFor, key);
             var snapshot = default(Snapshot);
-            var (final, bytes) = await WriteContainerAsync(
+            await using var prepared = await WriteContainerAsync(
                 manifest,
                 key.Plaintext,
                 async writer => snapshot = await ExportAsync(writer, cancellationToken),
@@ -140,7 +140,7 @@ public sealed partial class BackupService : IInstallationPurgeListener
             try
             {
                 await using var staging = await _target.BeginAsync(FileName(id), cancellationToken);
-                await final(staging.Stream);
+                await prepared.WriteToAsync(staging.Stream, cancellationToken);
                 await staging.CommitAsync(cancellationToken);
             }
             catch (IOException ex)
@@ -150,11 +150,11 @@ public sealed partial class BackupService : IInstallationPurgeListener
 
             OperationalMetrics.BackupCompleted(createdAt);
             var totalRows = snapshot!.Tables.Values.Sum();
-            Log.BackupTaken(_log, id, bytes, totalRows, clock.ElapsedMilliseconds);
+            Log.BackupTaken(_log, id, prepared.Bytes, totalRows, clock.ElapsedMilliseconds);
             await AuditAsync(actor, "backup.created", id, new JsonObject
             {
                 ["target"] = _target.Description,
-                ["bytes"] = bytes,
+                ["bytes"] = prepared.Bytes,
                 ["rows"] = snapshot.Tables.Values.Sum(),
                 ["schema"] = snapshot.SchemaVersion,
                 ["escrowedInstallations"] = escrowed,
@@ -162,7 +162,7 @@ public sealed partial class BackupService : IInstallationPurgeListener
             }, cancellationToken);
 
             var deleted = await ApplyRetentionAsync(actor, cancellationToken);
-            return new BackupResult(id, false, createdAt, snapshot.Tables, bytes, escrowed, clock.Elapsed, deleted);
+            return new BackupResult(id, false, createdAt, snapshot.Tables, prepared.Bytes, escrowed, clock.Elapsed, deleted);
         }
         finally
         {
@@ -230,7 +230,7 @@ public sealed partial class BackupService : IInstallationPurgeListener
     /// the digests, payload) and its length. The spill is needed because the manifest, which
     /// precedes the payload, carries the payload's digest.
     /// </summary>
-    private async Task<(Func<Stream, Task> WriteFinal, long Bytes)> WriteContainerAsync(
+    private async Task<PreparedContainer> WriteContainerAsync(
         BackupManifest manifest, byte[] key, Func<BinaryWriter, Task> writeRows, Func<BackupManifest, BackupManifest> describe, CancellationToken cancellationToken)
     {
         new LocalDirectoryBackupTarget(_workDirectory).EnsureDirectory();
@@ -265,27 +265,30 @@ public sealed partial class BackupService : IInstallationPurgeListener
             var finalManifest = describe(manifest) with { PayloadBytes = payloadBytes, PayloadSha256 = payloadHash, PlaintextSha256 = plainHash };
             var manifestBytes = finalManifest.ToBytes();
             var header = BackupContainer.Header(manifestBytes);
-            return (async destination =>
-            {
-                try
-                {
-                    await destination.WriteAsync(header, cancellationToken);
-                    await destination.WriteAsync(manifestBytes, cancellationToken);
-                    spill.Position = 0;
-                    await spill.CopyToAsync(destination, 1 << 16, cancellationToken);
-                    await destination.FlushAsync(cancellationToken);
-                }
-                finally
-                {
-                    await spill.DisposeAsync();
-                }
-            }, header.Length + manifestBytes.Length + payloadBytes);
+            return new PreparedContainer(spill, header, manifestBytes, header.Length + manifestBytes.Length + payloadBytes);
         }
         catch
         {
             await spill.DisposeAsync();
             throw;
         }
+    }
+
+    /// <summary>A backup file ready to be written out; disposing it deletes the encrypted spill whatever happened.</summary>
+    private sealed class PreparedContainer(FileStream spill, byte[] header, byte[] manifest, long bytes) : IAsyncDisposable
+    {
+        public long Bytes => bytes;
+
+        public async Task WriteToAsync(Stream destination, CancellationToken cancellationToken)
+        {
+            await destination.WriteAsync(header, cancellationToken);
+            await destination.WriteAsync(manifest, cancellationToken);
+            spill.Position = 0;
+            await spill.CopyToAsync(destination, 1 << 16, cancellationToken);
+            await destination.FlushAsync(cancellationToken);
+        }
+
+        public ValueTask DisposeAsync() => spill.DisposeAsync();
     }
 
     private sealed record Snapshot(string SchemaVersion, IReadOnlyDictionary<string, long> Tables, KeyEscrow Escrow);
@@ -445,13 +448,13 @@ public sealed partial class BackupService : IInstallationPurgeListener
         try
         {
             var manifest = NewManifest("escrow", id, createdAt, null, key);
-            var (final, _) = await WriteContainerAsync(manifest, key.Plaintext, writer =>
+            await using var prepared = await WriteContainerAsync(manifest, key.Plaintext, writer =>
             {
                 WriteEscrow(writer, escrow);
                 return Task.CompletedTask;
             }, written => written, cancellationToken);
             await using var staging = await _target.BeginAsync(IBackupTarget.EscrowName, cancellationToken);
-            await final(staging.Stream);
+            await prepared.WriteToAsync(staging.Stream, cancellationToken);
             await staging.CommitAsync(cancellationToken);
         }
         finally
