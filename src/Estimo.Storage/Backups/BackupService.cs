@@ -248,10 +248,13 @@ public sealed partial class BackupService : IInstallationPurgeListener
                 {
                     using (var brotli = new BrotliStream(encrypt, CompressionLevel.Fastest, leaveOpen: true))
                     using (var plain = new HashingStream(brotli, leaveOpen: true))
-                    using (var writer = RowStream.Writer(plain))
+                    using (var buffered = new BufferedStream(plain, 1 << 16))
+                    using (var writer = RowStream.Writer(buffered))
                     {
+                        // Values are a few bytes each: buffer them so hashing and Brotli see large blocks.
                         await writeRows(writer);
                         writer.Flush();
+                        buffered.Flush();
                         plainHash = plain.HashHex();
                     }
 
@@ -597,7 +600,7 @@ public sealed partial class BackupService : IInstallationPurgeListener
         }
     }
 
-    private sealed class Payload(HashingStream encrypted, ChunkDecryptingStream decrypt, BrotliStream brotli, HashingStream plain, BinaryReader reader) : IDisposable
+    private sealed class Payload(HashingStream encrypted, ChunkDecryptingStream decrypt, BrotliStream brotli, HashingStream plain, BufferedStream buffered, BinaryReader reader) : IDisposable
     {
         public BinaryReader Reader => reader;
 
@@ -605,7 +608,7 @@ public sealed partial class BackupService : IInstallationPurgeListener
         public void Finish(BackupManifest manifest)
         {
             Span<byte> probe = stackalloc byte[1];
-            if (plain.Read(probe) != 0)
+            if (buffered.Read(probe) != 0)
             {
                 throw new BackupCorruptException("the backup's row stream continues after its end marker.");
             }
@@ -624,6 +627,7 @@ public sealed partial class BackupService : IInstallationPurgeListener
         public void Dispose()
         {
             reader.Dispose();
+            buffered.Dispose();
             plain.Dispose();
             brotli.Dispose();
             decrypt.Dispose();
@@ -657,7 +661,8 @@ public sealed partial class BackupService : IInstallationPurgeListener
         var decrypt = new ChunkDecryptingStream(encrypted, key, manifest.Binding(), prefix, manifest.ChunkSize);
         var brotli = new BrotliStream(decrypt, CompressionMode.Decompress, leaveOpen: true);
         var plain = new HashingStream(brotli, leaveOpen: true);
-        return new Payload(encrypted, decrypt, brotli, plain, RowStream.Reader(plain));
+        var buffered = new BufferedStream(plain, 1 << 16);
+        return new Payload(encrypted, decrypt, brotli, plain, buffered, RowStream.Reader(buffered));
     }
 
     /// <summary>Reads the whole backup: every chunk authenticated, digests, counts and schema checked against the manifest.</summary>
@@ -1019,7 +1024,9 @@ public sealed partial class BackupService : IInstallationPurgeListener
             _connection = connection;
             _transaction = transaction;
             _columns = columns;
-            _batch = Math.Max(1, Math.Min(500, 30_000 / Math.Max(1, columns.Length)));
+            // SQLite binds parameters by name with a linear lookup, so large statements cost
+            // quadratically there; PostgreSQL gains from fewer round trips.
+            _batch = connection is Microsoft.Data.Sqlite.SqliteConnection ? 8 : Math.Max(1, Math.Min(100, 30_000 / Math.Max(1, columns.Length)));
             _prefix = $"INSERT INTO {table.QuotedName} ({string.Join(", ", columns.Select(c => sql.DelimitIdentifier(c.Name)))}) VALUES ";
         }
 
