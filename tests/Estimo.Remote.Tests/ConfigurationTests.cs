@@ -69,6 +69,26 @@ public sealed class ConfigurationTests
     }
 
     [Fact]
+    public async Task BadBackupSettings_StopStartUp_NamingEachSetting()
+    {
+        var (exitCode, stderr) = await RunRemoteAsync(
+            "--Forge:AppId=6f1d2c8e-4b7a-4f3e-9a51-2d8c0e7b9f14",
+            "--Backups:Schedule=every night",
+            "--Backups:Target=S3",
+            "--Backups:S3:Region=eu-west-1",
+            "--Backups:Retention:DailyDays=0",
+            "--Logs:Console=false");
+
+        Assert.Equal(2, exitCode);
+        Assert.Contains("Backups:Schedule 'every night' is not a 5-field cron expression", stderr, StringComparison.Ordinal);
+        Assert.Contains("Backups:S3:Bucket is required", stderr, StringComparison.Ordinal);
+        Assert.Contains("Backups:S3:KmsKeyId is required", stderr, StringComparison.Ordinal);
+        Assert.Contains("Backups:S3:Region", stderr, StringComparison.Ordinal);
+        Assert.Contains("Backups:Retention:DailyDays", stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task ElasticsearchSettings_AreReportedWithEveryOtherBadSetting()
     {
         // A buffer "directory" under a regular file cannot be created.

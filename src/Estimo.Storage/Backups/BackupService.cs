@@ -41,6 +41,9 @@ public sealed partial class BackupService : IInstallationPurgeListener
 {
     public const string SchedulerActor = "system:scheduler";
 
+    /// <summary>The actor of escrow changes made because an installation was purged.</summary>
+    public const string PurgeActor = "system:purge";
+
     private const string Compression = "brotli";
     private const string Encryption = "AES-256-GCM-chunked";
 
@@ -572,7 +575,7 @@ public sealed partial class BackupService : IInstallationPurgeListener
         var at = StorageTime.Normalize(_time.GetUtcNow());
         await UpdateEscrowAsync(null, (installationId, at), cancellationToken);
         Log.EscrowPurged(_log, installationId);
-        await AuditAsync(SchedulerActor, "backup.escrow.purged", installationId, new JsonObject { ["target"] = _target.Description }, cancellationToken);
+        await AuditAsync(PurgeActor, "backup.escrow.purged", installationId, new JsonObject { ["target"] = _target.Description }, cancellationToken);
     }
 
     // ------------------------------------------------------------------ reading and verifying
