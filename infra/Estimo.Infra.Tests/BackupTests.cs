@@ -96,6 +96,7 @@ public sealed partial class BackupTests(Synthesis synthesis)
         Assert.Equal("S3", (string?)variables["Backups__Target"]);
         Assert.Equal("backups/", (string?)variables["Backups__S3__Prefix"]);
         Assert.Equal("key-escrow/", (string?)variables["Backups__S3__EscrowPrefix"]);
+        Assert.StartsWith("/tmp/", (string?)variables["Backups__Directory"], StringComparison.Ordinal); // the only writable path
         Assert.Contains("DataKey", variables["Backups__S3__KmsKeyId"].Text(), StringComparison.Ordinal);
         Assert.Contains("BackupBucket", variables["Backups__S3__Bucket"].Text(), StringComparison.Ordinal);
     }

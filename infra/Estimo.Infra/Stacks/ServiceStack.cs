@@ -131,6 +131,8 @@ public sealed class ServiceStack : ResidentStack
                 ["Backups__S3__KmsKeyId"] = data.DataKey.KeyArn,
                 ["Backups__S3__Prefix"] = "backups/",
                 ["Backups__S3__EscrowPrefix"] = "key-escrow/",
+                // The root filesystem is read-only: a backup's encrypted spill and downloads go to /tmp.
+                ["Backups__Directory"] = "/tmp/estimo-backups",
                 ["Security__KeyProvider"] = "Kms",
                 ["Security__Kms__KeyArn"] = data.DataKey.KeyArn,
             },
