@@ -20,6 +20,8 @@ internal sealed partial class BackupScheduler(
     IOptions<BackupOptions> options,
     ILogger<BackupScheduler> log) : BackgroundService
 {
+    private static readonly TimeSpan GaugeRefresh = TimeSpan.FromMinutes(5);
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var settings = options.Value;
@@ -47,10 +49,12 @@ internal sealed partial class BackupScheduler(
             }
 
             var occurrence = new DateTimeOffset(next.Value, TimeSpan.Zero);
-            var wait = occurrence - time.GetUtcNow();
-            if (wait > TimeSpan.Zero)
+            for (var wait = occurrence - time.GetUtcNow(); wait > TimeSpan.Zero; wait = occurrence - time.GetUtcNow())
             {
-                await Task.Delay(wait, time, stoppingToken);
+                // Wake up now and then to follow backups other instances take, so every
+                // instance's backup-age gauge is right (the alarm takes the maximum).
+                await Task.Delay(wait < GaugeRefresh ? wait : GaugeRefresh, time, stoppingToken);
+                await LastBackupAsync(stoppingToken);
             }
 
             await RunOnceAsync(occurrence, stoppingToken);
