@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Issue 10's benchmarks, one command:
-#   ./scripts/bench.sh [auth|session|storage|cross|ready|micro|all]     (default: all)
+#   ./scripts/bench.sh [auth|session|storage|cross|ready|micro|restore|all]     (default: all)
 # Builds in Release, starts every server on loopback (free ports), drives load (wrk, or the
 # bench's own generator), prints one table per measurement, and stops only what it started.
 # Output (keys, tokens, logs, databases) goes to bench/.out (ignored by git).
@@ -8,7 +8,8 @@
 # package (storage/cross; a throwaway cluster on ESTIMO_PG_PORT, default 55434).
 # Knobs: BENCH_AUTH_SECONDS (default 6), BENCH_CONNECTIONS (64), BENCH_TOKENS (auto),
 #        BENCH_SESSION_SCENARIOS ("label:sessions:participants:votes/s:seconds|..."),
-#        BENCH_SESSION_PROVIDER (Sqlite, the default, or PostgreSql).
+#        BENCH_SESSION_PROVIDER (Sqlite, the default, or PostgreSql),
+#        BENCH_RESTORE_ROWS ("10000 100000 1000000": sealed poker_sessions rows per restore run).
 set -euo pipefail
 
 what="${1:-all}"
@@ -296,6 +297,26 @@ bench_storage() {
   echo
 }
 
+bench_restore() {
+  start_pg
+  local rows=() n
+  for n in ${BENCH_RESTORE_ROWS:-10000 100000 1000000}; do
+    say "restore: SQLite, ${n} sealed sessions"
+    rows+=("$(bench_tool restore Sqlite "" "${n}")")
+    echo "${rows[-1]}" >&2
+    say "restore: PostgreSQL, ${n} sealed sessions"
+    rows+=("$(bench_tool restore PostgreSql "$(pg_database estimo_bench_restore)" "${n}")")
+    echo "${rows[-1]}" >&2
+  done
+  echo
+  echo "### Backup and restore (RPO/RTO) — $(date -u +%FT%TZ), Release, ${BENCH_RESTORE_ROWS:-10000 100000 1000000} sealed sessions, dry-run restore into a scratch database"
+  echo
+  echo "| Provider | Sessions | Backup s | File MiB | Verify + restore s | Rows/s restored |"
+  echo "|---|---:|---:|---:|---:|---:|"
+  printf '%s\n' "${rows[@]}"
+  echo
+}
+
 bench_cross() {
   start_stubs
   start_pg
@@ -404,6 +425,7 @@ case "${what}" in
   cross) bench_cross ;;
   ready) bench_ready ;;
   micro) bench_micro ;;
+  restore) bench_restore ;;
   all)
     bench_auth
     bench_session
@@ -411,6 +433,7 @@ case "${what}" in
     bench_cross
     bench_ready
     bench_micro
+    bench_restore
     ;;
-  *) echo "usage: $0 [auth|session|storage|cross|ready|micro|all]" >&2; exit 2 ;;
+  *) echo "usage: $0 [auth|session|storage|cross|ready|micro|restore|all]" >&2; exit 2 ;;
 esac

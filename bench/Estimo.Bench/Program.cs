@@ -11,6 +11,7 @@ return args switch
     ["install", var dir, var url, var apiBase] => await Setup.InstallAsync(dir, new Uri(url), apiBase),
     ["session", .. var rest] => await SessionLoad.RunAsync(SessionLoadOptions.Parse(rest)),
     ["storage", var provider, var connection, var seconds, var writers] => await StorageWrites.RunAsync(provider, connection, double.Parse(seconds, System.Globalization.CultureInfo.InvariantCulture), int.Parse(writers, System.Globalization.CultureInfo.InvariantCulture)),
+    ["restore", var provider, var connection, var rows] => await RestoreBench.RunAsync(provider, connection, int.Parse(rows, System.Globalization.CultureInfo.InvariantCulture)),
     _ => Usage(),
 };
 
@@ -25,6 +26,7 @@ static int Usage()
         estimo-bench install DIR URL API_BASE       sends the install lifecycle event to the remote
         estimo-bench session --url U [--poll-url U2] --dir DIR --api-base A --sessions N --participants M --rate R --seconds S [--pid P] [--pid2 P2]
         estimo-bench storage PROVIDER CONNECTION SECONDS WRITERS
+        estimo-bench restore PROVIDER CONNECTION ROWS   backup and dry-run restore of ROWS sealed sessions
         """);
     return 2;
 }

@@ -70,4 +70,34 @@ public sealed partial class BackupTests(Synthesis synthesis)
         Assert.Equal(365, monthly["ExpirationInDays"].Number());
         Assert.Equal("Enabled", (string?)monthly["Status"]);
     }
+
+    [Theory]
+    [MemberData(nameof(Environments))]
+    public void KeyEscrow_KeepsOnlyItsLatestVersion_SoAPurgeReachesOldBackups(string environment)
+    {
+        var (_, _, bucket) = Assert.Single(synthesis.Environments[environment].Resources("AWS::S3::Bucket"));
+        var rules = bucket["LifecycleConfiguration"]!["Rules"].Objects().ToList();
+
+        var escrow = Assert.Single(rules, r => (string?)r["Prefix"] == "key-escrow/");
+        Assert.Equal("Enabled", (string?)escrow["Status"]);
+        Assert.Equal(1, escrow["NoncurrentVersionExpiration"]!["NoncurrentDays"].Number());
+        var backups = Assert.Single(rules, r => (string?)r["Prefix"] == "backups/");
+        Assert.Equal(1, backups["NoncurrentVersionExpiration"]!["NoncurrentDays"].Number());
+    }
+
+    [Theory]
+    [MemberData(nameof(Environments))]
+    public void TheRemote_WritesItsBackupsToTheBucket_WithSseKms_AndTheEscrowUnderItsOwnPrefix(string environment)
+    {
+        var (_, task) = Assert.Single(synthesis.Environments[environment].Service.Resources("AWS::ECS::TaskDefinition"));
+        var container = Assert.Single(task["ContainerDefinitions"].Objects());
+        var variables = container["Environment"].Objects().ToDictionary(e => (string?)e["Name"] ?? string.Empty, e => e["Value"]);
+
+        Assert.Equal("S3", (string?)variables["Backups__Target"]);
+        Assert.Equal("backups/", (string?)variables["Backups__S3__Prefix"]);
+        Assert.Equal("key-escrow/", (string?)variables["Backups__S3__EscrowPrefix"]);
+        Assert.StartsWith("/tmp/", (string?)variables["Backups__Directory"], StringComparison.Ordinal); // the only writable path
+        Assert.Contains("DataKey", variables["Backups__S3__KmsKeyId"].Text(), StringComparison.Ordinal);
+        Assert.Contains("BackupBucket", variables["Backups__S3__Bucket"].Text(), StringComparison.Ordinal);
+    }
 }

@@ -39,6 +39,7 @@ internal static class OpsHost
         services.AddLogging(logging => logging
             .SetMinimumLevel(LogLevel.Warning)
             .AddFilter("Microsoft.EntityFrameworkCore", LogLevel.None) // failures surface as one-line errors instead
+            .AddFilter("Estimo.Storage.Backups", LogLevel.None) // backup commands print their own outcome as one line
             .AddSimpleConsole(console => console.SingleLine = true));
         services.AddEstimoStorage(configuration);
         Estimo.Forge.Privacy.PersonalDataReportingServiceCollectionExtensions.AddPersonalDataReportingClient(services);
@@ -48,6 +49,7 @@ internal static class OpsHost
         {
             _ = provider.GetRequiredService<IOptions<StorageOptions>>().Value;
             _ = provider.GetRequiredService<IOptions<Estimo.Storage.Security.SecurityOptions>>().Value;
+            _ = provider.GetRequiredService<IOptions<Estimo.Storage.Backups.BackupOptions>>().Value;
         }
         catch (OptionsValidationException ex)
         {

@@ -59,6 +59,7 @@ var root = new RootCommand("estimo-ops: operate an Estimo deployment.")
     PurgeCommands.Create(set, RunAsync),
     PersonalDataCommands.Create(set, RunAsync),
 };
+Array.ForEach(BackupCommands.Create(set, RunAsync), root.Subcommands.Add);
 
 var parsed = root.Parse(args);
 if (parsed.Errors.Count > 0)

@@ -1,4 +1,5 @@
 using Estimo.Remote.Api;
+using Estimo.Remote.Backups;
 using Estimo.Remote.Authentication;
 using Estimo.Remote.Health;
 using Estimo.Remote.Hosting;
@@ -44,6 +45,7 @@ public static class EstimoRemoteApp
         });
         builder.Services.AddEstimoSessions();
         builder.Services.AddEstimoLifecycle();
+        builder.Services.AddEstimoBackups();
 
         configure?.Invoke(builder);
 

@@ -24,6 +24,12 @@ internal sealed class StoragePaths(string baseDirectory)
             ? Path.GetFullPath(Path.Combine(DataDirectory(storageOptions), "..", "keys", "local.key"))
             : Path.GetFullPath(keyOptions.KeyFile, baseDirectory);
 
+    /// <summary>The local backup target and the backups' working space.</summary>
+    public string BackupDirectory(Backups.BackupOptions options, StorageOptions storageOptions) =>
+        string.IsNullOrWhiteSpace(options.Directory)
+            ? Path.GetFullPath(Path.Combine(DataDirectory(storageOptions), "..", "backups"))
+            : Path.GetFullPath(options.Directory, baseDirectory);
+
     /// <summary>
     /// The SQLite connection string: the override if set, else <c>estimo.db</c> in the data
     /// directory, which is created (owner-only) so the first open can create the file.

@@ -3,6 +3,8 @@ using Estimo.Core.Installations;
 using Estimo.Core.Security;
 using Estimo.Storage;
 using Estimo.Storage.Access;
+using Estimo.Storage.Backups;
+using Estimo.Storage.Lifecycle;
 using Estimo.Storage.Installations;
 using Estimo.Storage.Security;
 using Microsoft.EntityFrameworkCore;
@@ -107,9 +109,34 @@ public static class StorageServiceCollectionExtensions
             .Bind(configuration.GetSection(Estimo.Storage.PersonalData.PersonalDataOptions.SectionName))
             .ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<Estimo.Storage.PersonalData.PersonalDataOptions>, Estimo.Storage.PersonalData.PersonalDataOptionsValidator>());
+        services.AddOptions<BackupOptions>()
+            .Bind(configuration.GetSection(BackupOptions.SectionName))
+            .ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<BackupOptions>>(new BackupOptionsValidator(configuration)));
+        services.TryAddSingleton<IBackupTarget>(CreateBackupTarget);
+        services.TryAddSingleton(sp => new BackupService(
+            sp.GetRequiredService<IDbContextFactory<EstimoDbContext>>(),
+            sp.GetRequiredService<IOptions<StorageOptions>>(),
+            sp.GetRequiredService<StoragePaths>(),
+            sp.GetRequiredService<IKeyEncryptionProvider>(),
+            sp.GetRequiredService<IBackupTarget>(),
+            sp.GetRequiredService<IOptions<BackupOptions>>(),
+            sp.GetRequiredService<IOptions<SecurityOptions>>(),
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<ILoggerFactory>()));
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IInstallationPurgeListener, BackupService>(sp => sp.GetRequiredService<BackupService>()));
 
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, StorageStartup>());
         return services;
+    }
+
+    private static IBackupTarget CreateBackupTarget(IServiceProvider services)
+    {
+        var options = services.GetRequiredService<IOptions<BackupOptions>>().Value;
+        var directory = services.GetRequiredService<StoragePaths>().BackupDirectory(options, services.GetRequiredService<IOptions<StorageOptions>>().Value);
+        return options.Target == BackupTargetKind.S3
+            ? new S3BackupTarget(options.S3, directory, services.GetService<Amazon.Runtime.AWSCredentials>())
+            : new LocalDirectoryBackupTarget(directory);
     }
 
     private static IKeyEncryptionProvider CreateKeyProvider(IServiceProvider services)

@@ -59,13 +59,33 @@ public sealed class ConfigurationTests
             "--Storage:Database=estimo",
             "--Storage:Username=app",
             "--Security:Kms:KeyArn=arn:aws:kms:eu-west-1:123456789012:key/abc",
-            "--Backup:S3:Region=ap-southeast-2",
+            "--Backups:S3:Region=ap-southeast-2",
             "--Logs:Console=false");
 
         Assert.Equal(2, exitCode);
         Assert.Contains("us-east-1", stderr, StringComparison.Ordinal);
         Assert.Contains("Security:Kms:KeyArn", stderr, StringComparison.Ordinal);
-        Assert.DoesNotContain("Backup:S3:Region", stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("Backups:S3:Region", stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task BadBackupSettings_StopStartUp_NamingEachSetting()
+    {
+        var (exitCode, stderr) = await RunRemoteAsync(
+            "--Forge:AppId=6f1d2c8e-4b7a-4f3e-9a51-2d8c0e7b9f14",
+            "--Backups:Schedule=every night",
+            "--Backups:Target=S3",
+            "--Backups:S3:Region=eu-west-1",
+            "--Backups:Retention:DailyDays=0",
+            "--Logs:Console=false");
+
+        Assert.Equal(2, exitCode);
+        Assert.Contains("Backups:Schedule 'every night' is not a 5-field cron expression", stderr, StringComparison.Ordinal);
+        Assert.Contains("Backups:S3:Bucket is required", stderr, StringComparison.Ordinal);
+        Assert.Contains("Backups:S3:KmsKeyId is required", stderr, StringComparison.Ordinal);
+        Assert.Contains("Backups:S3:Region", stderr, StringComparison.Ordinal);
+        Assert.Contains("Backups:Retention:DailyDays", stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", stderr, StringComparison.Ordinal);
     }
 
     [Fact]

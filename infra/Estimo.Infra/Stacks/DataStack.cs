@@ -154,6 +154,25 @@ public sealed class DataStack : ResidentStack
                     Expiration = Duration.Days(MonthlyBackupRetentionDays),
                     NoncurrentVersionExpiration = Duration.Days(7),
                 },
+                new LifecycleRule
+                {
+                    // The remote's own backups: it deletes what its retention does not keep
+                    // (35 daily, 12 monthly); in this versioned bucket a deletion leaves a
+                    // noncurrent version, gone a day later. The expiration is only a backstop.
+                    Id = "remote-backups",
+                    Prefix = "backups/",
+                    Expiration = Duration.Days(MonthlyBackupRetentionDays + 35),
+                    NoncurrentVersionExpiration = Duration.Days(1),
+                },
+                new LifecycleRule
+                {
+                    // The key escrow (installations' wrapped data keys) is rewritten at every
+                    // backup and at every purge. An old version would still hold a purged
+                    // installation's keys, so noncurrent versions go after one day (S3's minimum).
+                    Id = "key-escrow-latest-only",
+                    Prefix = "key-escrow/",
+                    NoncurrentVersionExpiration = Duration.Days(1),
+                },
                 new LifecycleRule { Id = "abort-incomplete-uploads", AbortIncompleteMultipartUploadAfter = Duration.Days(7) },
             ],
         });

@@ -12,7 +12,7 @@ public static class ResidencySettingNames
     public const string StorageConnectionString = "Storage:ConnectionString";
 
     /// <summary>The region of the S3 bucket that application backups are written to.</summary>
-    public const string BackupS3Region = "Backup:S3:Region";
+    public const string BackupS3Region = "Backups:S3:Region";
 
     /// <summary>The KMS key that wraps data keys, as a full key or alias ARN.</summary>
     public const string KmsKeyArn = "Security:Kms:KeyArn";

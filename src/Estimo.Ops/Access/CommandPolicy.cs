@@ -55,5 +55,14 @@ internal static class CommandPolicy
         ["audit anchor"] = new(Need.Developer),
         ["purge installation"] = new(Need.Grant, GrantScope.Purge),
         ["personal-data report"] = new(Need.Developer),
+
+        // Backups are system operations (no tenant data is shown). Listing, verifying, drilling and
+        // restoring also work as root on an empty database: that is disaster recovery, before
+        // the registry itself is back.
+        ["backup run"] = new(Need.Developer),
+        ["backup list"] = new(Need.Developer, Bootstrap: true),
+        ["backup verify"] = new(Need.Developer, Bootstrap: true),
+        ["backup drill"] = new(Need.Developer, Bootstrap: true),
+        ["restore"] = new(Need.Developer, Bootstrap: true),
     };
 }

@@ -1,9 +1,9 @@
 namespace Estimo.Storage.Lifecycle;
 
 /// <summary>
-/// Told after an installation's purge has committed, to drop whatever else holds its data
-/// (the backup key escrow, in-memory caches). Called again when a purge is rerun, so an
-/// implementation must be idempotent.
+/// Told after an installation's purge has committed, so that copies of its data outside the
+/// database (the backups' key escrow, in-memory caches) can be dropped too. Called again when
+/// a purge is rerun, so an implementation must be idempotent.
 /// </summary>
 public interface IInstallationPurgeListener
 {

@@ -88,8 +88,8 @@ public sealed class ResidencyGuardTests
     {
         var violation = Assert.Single(ResidencyGuard.Check(Resident() with { BackupS3Region = "us-east-1" }));
 
-        Assert.Equal("Backup:S3:Region", violation.Setting);
-        Assert.StartsWith("Backup:S3:Region:", violation.Message, StringComparison.Ordinal);
+        Assert.Equal("Backups:S3:Region", violation.Setting);
+        Assert.StartsWith("Backups:S3:Region:", violation.Message, StringComparison.Ordinal);
     }
 
     [Theory]
@@ -131,7 +131,7 @@ public sealed class ResidencyGuardTests
 
         var settings = ResidencyGuard.Check(inputs).Select(v => v.Setting).ToList();
 
-        Assert.Equal(["Storage:ConnectionString", "Backup:S3:Region", "Security:Kms:KeyArn"], settings);
+        Assert.Equal(["Storage:ConnectionString", "Backups:S3:Region", "Security:Kms:KeyArn"], settings);
     }
 
     [Fact]

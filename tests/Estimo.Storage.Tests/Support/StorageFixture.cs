@@ -31,6 +31,9 @@ public abstract class StorageFixture : IAsyncLifetime
     /// <summary>The local keyring this fixture's storage uses.</summary>
     public string KeyringFile => _directory.Combine("keys", "keyring.json");
 
+    /// <summary>The local backup target (and backups' working space) of this fixture.</summary>
+    public string BackupDirectory => _directory.Combine("backups");
+
     public abstract StorageProvider Provider { get; }
 
     /// <summary>Skips the calling test, with the reason, when this provider is unavailable.</summary>
@@ -61,6 +64,7 @@ public abstract class StorageFixture : IAsyncLifetime
         settings["Storage:DataDirectory"] = DataDirectory;
         settings["Security:LocalKey:KeyFile"] = KeyFile;
         settings["Security:LocalKey:KeyringFile"] = KeyringFile;
+        settings["Backups:Directory"] = BackupDirectory;
         var services = new ServiceCollection();
         services.AddSingleton<TimeProvider>(Time);
         services.AddEstimoStorage(new ConfigurationBuilder().AddInMemoryCollection(settings).Build());

@@ -1,0 +1,171 @@
+using System.Net;
+using Amazon.Runtime;
+using Amazon.S3;
+using Amazon.S3.Model;
+
+namespace Estimo.Storage.Backups;
+
+/// <summary>
+/// Backups as S3 objects: <c>PutObject</c> with server-side encryption under a KMS key
+/// (<c>x-amz-server-side-encryption: aws:kms</c> and the key id), <c>ListObjectsV2</c>,
+/// <c>GetObject</c>, <c>DeleteObject</c>. The object appears only when its upload completes, so
+/// a failed backup leaves nothing; the file is first assembled in the local working
+/// directory (encrypted, 0600) and removed afterwards. The key escrow lives under its own
+/// prefix, which must not keep noncurrent versions (see docs/operations.md). Every S3 failure
+/// becomes one <see cref="BackupException"/> naming the operation, the bucket and the S3 error code.
+/// </summary>
+public sealed class S3BackupTarget : IBackupTarget, IDisposable
+{
+    private readonly AmazonS3Client _s3;
+    private readonly S3BackupOptions _options;
+    private readonly string _workDirectory;
+
+    public S3BackupTarget(S3BackupOptions options, string workDirectory, AWSCredentials? credentials = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        _options = options;
+        _workDirectory = workDirectory;
+        var config = new AmazonS3Config { MaxErrorRetry = 2, Timeout = TimeSpan.FromMinutes(5), ForcePathStyle = options.ForcePathStyle };
+        if (options.ServiceUrl is { } url)
+        {
+            config.ServiceURL = url.ToString();
+            config.AuthenticationRegion = options.Region;
+        }
+        else
+        {
+            config.RegionEndpoint = Amazon.RegionEndpoint.GetBySystemName(options.Region);
+        }
+
+        _s3 = credentials is null ? new AmazonS3Client(config) : new AmazonS3Client(credentials, config);
+    }
+
+    public string Description => $"s3://{_options.Bucket}/{_options.Prefix}";
+
+    private string KeyOf(string name) => name == IBackupTarget.EscrowName ? _options.EscrowPrefix + name : _options.Prefix + name;
+
+    public Task<IBackupStaging> BeginAsync(string name, CancellationToken cancellationToken)
+    {
+        var local = new LocalDirectoryBackupTarget(_workDirectory);
+        local.EnsureDirectory();
+        var path = Path.Combine(_workDirectory, $".{name}.{Guid.NewGuid():N}.upload");
+        var stream = LocalDirectoryBackupTarget.OpenPrivate(path, FileMode.CreateNew, FileAccess.ReadWrite, FileOptions.DeleteOnClose);
+        return Task.FromResult<IBackupStaging>(new Staging(this, stream, KeyOf(name)));
+    }
+
+    public async Task<IReadOnlyList<string>> ListAsync(CancellationToken cancellationToken)
+    {
+        var names = new List<string>();
+        string? continuation = null;
+        do
+        {
+            var response = await CallAsync("ListObjectsV2", () => _s3.ListObjectsV2Async(
+                new ListObjectsV2Request { BucketName = _options.Bucket, Prefix = _options.Prefix, ContinuationToken = continuation },
+                cancellationToken));
+            foreach (var item in response.S3Objects ?? [])
+            {
+                var name = item.Key[_options.Prefix.Length..];
+                if (name.EndsWith(LocalDirectoryBackupTarget.BackupExtension, StringComparison.Ordinal) && !name.Contains('/', StringComparison.Ordinal))
+                {
+                    names.Add(name);
+                }
+            }
+
+            continuation = response.IsTruncated == true ? response.NextContinuationToken : null;
+        }
+        while (continuation is not null);
+
+        return names;
+    }
+
+    public async Task<Stream?> OpenReadAsync(string name, CancellationToken cancellationToken)
+    {
+        GetObjectResponse response;
+        try
+        {
+            response = await _s3.GetObjectAsync(new GetObjectRequest { BucketName = _options.Bucket, Key = KeyOf(name) }, cancellationToken);
+        }
+        catch (AmazonS3Exception ex) when (ex.StatusCode == HttpStatusCode.NotFound)
+        {
+            return null;
+        }
+        catch (AmazonServiceException ex)
+        {
+            throw Failure("GetObject", ex);
+        }
+        catch (AmazonClientException ex)
+        {
+            throw Failure("GetObject", ex);
+        }
+
+        // Read twice (verify, then restore): keep a local, encrypted, owner-only copy.
+        new LocalDirectoryBackupTarget(_workDirectory).EnsureDirectory();
+        var copy = LocalDirectoryBackupTarget.OpenPrivate(
+            Path.Combine(_workDirectory, $".{name}.{Guid.NewGuid():N}.download"), FileMode.CreateNew, FileAccess.ReadWrite, FileOptions.DeleteOnClose);
+        try
+        {
+            using (response)
+            {
+                await response.ResponseStream.CopyToAsync(copy, cancellationToken);
+            }
+
+            copy.Position = 0;
+            return copy;
+        }
+        catch (Exception ex) when (ex is IOException or AmazonClientException)
+        {
+            await copy.DisposeAsync();
+            throw new BackupException($"S3 GetObject of s3://{_options.Bucket}/{KeyOf(name)} failed while downloading ({ex.GetType().Name}).", ex);
+        }
+    }
+
+    public Task DeleteAsync(string name, CancellationToken cancellationToken) =>
+        CallAsync("DeleteObject", () => _s3.DeleteObjectAsync(new DeleteObjectRequest { BucketName = _options.Bucket, Key = KeyOf(name) }, cancellationToken));
+
+    private async Task<T> CallAsync<T>(string operation, Func<Task<T>> call)
+    {
+        try
+        {
+            return await call();
+        }
+        catch (AmazonServiceException ex)
+        {
+            throw Failure(operation, ex);
+        }
+        catch (AmazonClientException ex)
+        {
+            throw Failure(operation, ex);
+        }
+    }
+
+    private BackupException Failure(string operation, AmazonServiceException ex) =>
+        new($"S3 {operation} on bucket {_options.Bucket} failed: {ex.ErrorCode ?? ex.StatusCode.ToString()} (HTTP {(int)ex.StatusCode}).", ex);
+
+    private BackupException Failure(string operation, AmazonClientException ex) =>
+        new($"S3 {operation} on bucket {_options.Bucket} failed: {ex.Message.Split('\n')[0].Trim()}", ex);
+
+    public void Dispose() => _s3.Dispose();
+
+    private sealed class Staging(S3BackupTarget target, FileStream stream, string key) : IBackupStaging
+    {
+        public Stream Stream => stream;
+
+        public async Task CommitAsync(CancellationToken cancellationToken)
+        {
+            await stream.FlushAsync(cancellationToken);
+            stream.Position = 0;
+            var request = new PutObjectRequest
+            {
+                BucketName = target._options.Bucket,
+                Key = key,
+                InputStream = stream,
+                AutoCloseStream = false,
+                ServerSideEncryptionMethod = ServerSideEncryptionMethod.AWSKMS,
+                ServerSideEncryptionKeyManagementServiceKeyId = target._options.KmsKeyId,
+                ContentType = "application/octet-stream",
+            };
+            await target.CallAsync("PutObject", () => target._s3.PutObjectAsync(request, cancellationToken));
+        }
+
+        public async ValueTask DisposeAsync() => await stream.DisposeAsync();
+    }
+}

@@ -1,0 +1,103 @@
+using Amazon.Runtime;
+using Estimo.Storage.Backups;
+using Estimo.Storage.Tests.Support;
+
+namespace Estimo.Storage.Tests.Backups;
+
+/// <summary>
+/// The S3 backup target through the real AWS SDK against <see cref="FakeS3Server"/>: a
+/// <b>contract test</b> of the calls and headers Estimo uses (PutObject with SSE-KMS,
+/// ListObjectsV2, GetObject, DeleteObject, S3's error format), not a test of S3 itself.
+/// </summary>
+public sealed class S3BackupTargetContractTests : IAsyncLifetime
+{
+    private const string KmsKey = "arn:aws:kms:ap-southeast-2:123456789012:key/11111111-2222-3333-4444-555555555555";
+
+    private readonly SqliteStorageFixture _fixture = new();
+    private FakeS3Server _s3 = null!;
+    private S3BackupTarget _target = null!;
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    public async ValueTask InitializeAsync()
+    {
+        await _fixture.InitializeAsync();
+        _s3 = await FakeS3Server.StartAsync();
+        _target = new S3BackupTarget(
+            new S3BackupOptions { Bucket = "estimo-backups", Region = "ap-southeast-2", KmsKeyId = KmsKey, ServiceUrl = _s3.Url, ForcePathStyle = true },
+            _fixture.BackupDirectory,
+            new BasicAWSCredentials("AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"));
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _target.Dispose();
+        await _s3.DisposeAsync();
+        await _fixture.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task Backup_List_Verify_Restore_Retention_ThroughS3_WithSseKmsOnEveryObject()
+    {
+        await BackupTestData.SeedAsync(_fixture, 2, 3, Ct);
+        var backups = BackupContractTests<SqliteStorageFixture>.BuildService(_fixture, target: _target);
+
+        var backup = await backups.BackupAsync("alice", null, Ct);
+        var listed = await backups.ListAsync(Ct);
+        var verified = await backups.VerifyAsync(backup.Id, Ct);
+        var dryRun = await backups.RestoreAsync(backup.Id, "alice", dryRun: true, forceNonEmpty: false, Ct);
+        var drill = await backups.DrillAsync(backup.Id, "alice", Ct);
+
+        Assert.Equal([backup.Id], listed.Select(b => b.Id));
+        Assert.Equal(6, verified.Manifest.Tables["poker_sessions"]);
+        Assert.True(dryRun.CountsMatch);
+        Assert.True(drill.Succeeded, drill.Reason);
+        Assert.Contains($"estimo-backups/backups/{backup.Id}.estimo-backup", _s3.Objects.Keys);
+        Assert.Contains("estimo-backups/key-escrow/key-escrow.estimo-escrow", _s3.Objects.Keys);
+        Assert.Equal(2, _s3.Puts.Count);
+        Assert.All(_s3.Puts, put =>
+        {
+            Assert.Equal("aws:kms", put.Sse);
+            Assert.Equal(KmsKey, put.KmsKeyId);
+        });
+        Assert.Empty(Directory.EnumerateFiles(_fixture.BackupDirectory)); // uploads and downloads are not left behind
+
+        // Retention deletes through DeleteObject: October's first backup stays (monthly), its second goes.
+        _s3.Objects["estimo-backups/backups/estimo-20261001T030000Z.estimo-backup"] = [1];
+        _s3.Objects["estimo-backups/backups/estimo-20261002T030000Z.estimo-backup"] = [1];
+        var deleted = await backups.ApplyRetentionAsync("alice", Ct);
+        Assert.Equal(["estimo-20261002T030000Z"], deleted);
+        Assert.DoesNotContain("estimo-backups/backups/estimo-20261002T030000Z.estimo-backup", _s3.Objects.Keys);
+        Assert.Contains("estimo-backups/backups/estimo-20261001T030000Z.estimo-backup", _s3.Objects.Keys);
+    }
+
+    [Theory]
+    [InlineData("PUT", 403, "AccessDenied")]
+    [InlineData("PUT", 400, "KMS.DisabledException")]
+    [InlineData("GET", 500, "InternalError")]
+    public async Task AnS3Error_IsOneClearMessage_AndLeavesNoBackupBehind(string method, int status, string code)
+    {
+        await BackupTestData.SeedAsync(_fixture, 1, 1, Ct);
+        var backups = BackupContractTests<SqliteStorageFixture>.BuildService(_fixture, target: _target);
+        _s3.FailWith = (method, status, code);
+
+        var failed = await Assert.ThrowsAnyAsync<BackupException>(() => backups.BackupAsync("alice", null, Ct));
+
+        Assert.Contains("S3 ", failed.Message, StringComparison.Ordinal);
+        Assert.Contains(code, failed.Message, StringComparison.Ordinal);
+        Assert.Contains("estimo-backups", failed.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain('\n', failed.Message);
+        Assert.DoesNotContain(_s3.Objects.Keys, k => k.EndsWith(".estimo-backup", StringComparison.Ordinal));
+        Assert.Empty(Directory.Exists(_fixture.BackupDirectory) ? Directory.EnumerateFiles(_fixture.BackupDirectory) : []);
+    }
+
+    [Fact]
+    public async Task AMissingBackup_IsReportedAsMissing()
+    {
+        var backups = BackupContractTests<SqliteStorageFixture>.BuildService(_fixture, target: _target);
+
+        var missing = await Assert.ThrowsAsync<BackupException>(() => backups.VerifyAsync("estimo-20260101T030000Z", Ct));
+
+        Assert.Contains("does not exist in s3://estimo-backups/backups/", missing.Message, StringComparison.Ordinal);
+    }
+}
