@@ -37,7 +37,7 @@ public sealed partial class BackupCommandsTests : IDisposable
     [Fact]
     public async Task Run_List_Verify_Drill_ThenRestoreAfterLosingTheDatabase_BringsEverythingBack()
     {
-        Assert.Equal(0, (await RunAsync("migrate")).ExitCode);
+        await Support.OpsProcess.BootstrapAsync(_workDir);
         var before = await SeedAsync(installations: 3, sessionsEach: 4);
 
         var run = await RunAsync("backup", "run");
@@ -66,6 +66,9 @@ public sealed partial class BackupCommandsTests : IDisposable
         Assert.Matches(@"poker_sessions\s+12\s+12\s+0", restore.Output);
         Assert.Equal(before, await ReadAllAsync(before.Keys));
         Assert.Equal(Environment.UserName, await ScalarAsync("SELECT actor FROM audit_events WHERE action = 'backup.restored'"));
+        // The restored audit chain is the backup's, and the restore's own record extends it.
+        var audit = await RunAsync("audit", "verify");
+        Assert.True(audit.ExitCode == 0, audit.Error);
         var mode = File.GetUnixFileMode(Path.Combine(BackupDirectory, id + ".estimo-backup"));
         Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, mode);
         Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(BackupDirectory));
@@ -74,7 +77,7 @@ public sealed partial class BackupCommandsTests : IDisposable
     [Fact]
     public async Task TwoRestoresAtOnce_OneRestores_TheOtherIsRefusedInOneLine()
     {
-        Assert.Equal(0, (await RunAsync("migrate")).ExitCode);
+        await Support.OpsProcess.BootstrapAsync(_workDir);
         await SeedAsync(installations: 20, sessionsEach: 25);
         var id = BackupId().Match((await RunAsync("backup", "run")).Output).Value;
         DeleteDatabase();
@@ -91,7 +94,7 @@ public sealed partial class BackupCommandsTests : IDisposable
     [Fact]
     public async Task ACorruptedBackup_IsOneLine_ExitCode1_AndNothingIsWritten()
     {
-        Assert.Equal(0, (await RunAsync("migrate")).ExitCode);
+        await Support.OpsProcess.BootstrapAsync(_workDir);
         await SeedAsync(installations: 1, sessionsEach: 2);
         var id = BackupId().Match((await RunAsync("backup", "run")).Output).Value;
         var file = Path.Combine(BackupDirectory, id + ".estimo-backup");
