@@ -120,9 +120,11 @@ public sealed class BackupFormatTests : IAsyncLifetime
                 var digest = manifest.Substring(at, 4);
                 return Replace(bytes, manifest, digest, (digest[0] == 'a' ? 'b' : 'a') + digest[1..]);
             case "manifest-schema":
-                var schema = manifest.IndexOf("_EnvelopeKeys\"", StringComparison.Ordinal);
-                Assert.True(schema > 0, manifest);
-                return Replace(bytes, manifest, "_EnvelopeKeys\"", "_EnvelopeKeyz\"");
+                // Whatever the latest migration is called: change one letter of its name.
+                var schemaAt = manifest.IndexOf("\"schemaName\":\"", StringComparison.Ordinal) + 14;
+                Assert.True(schemaAt > 14, manifest);
+                var schemaName = manifest.Substring(schemaAt, 4);
+                return Replace(bytes, manifest, "\"schemaName\":\"" + schemaName, "\"schemaName\":\"" + (schemaName[0] == 'Z' ? 'Y' : 'Z') + schemaName[1..]);
             case "payload-first-chunk":
                 bytes[PayloadStart + 10] ^= 0x80;
                 return bytes;
