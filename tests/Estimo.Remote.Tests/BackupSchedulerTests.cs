@@ -142,6 +142,20 @@ public sealed class BackupSchedulerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task BeforeTheFirstBackup_TheCheckIsDegraded_AndSaysWhenTheFirstIsDue()
+    {
+        EnsureAvailable();
+        var now = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(new DateTimeOffset(2026, 11, 29, 10, 15, 0, TimeSpan.Zero));
+
+        var health = await new BackupHealthCheck(_b!.GetRequiredService<BackupService>(), now, _b!.GetRequiredService<IOptions<BackupOptions>>())
+            .CheckHealthAsync(new HealthCheckContext(), Ct);
+
+        Assert.Equal(HealthStatus.Degraded, health.Status);
+        Assert.Equal("No backup has been taken yet. The next is scheduled for 2026-11-30 03:00:00Z. 'estimo-ops backup run' takes one now.", health.Description);
+        Assert.Equal("never", health.Data["lastBackupAt"]);
+    }
+
+    [Fact]
     public async Task AFailedDrill_MakesTheBackupHealthCheckFail_ButNotReadiness()
     {
         EnsureAvailable();

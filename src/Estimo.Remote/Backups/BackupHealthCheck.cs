@@ -40,7 +40,12 @@ internal sealed class BackupHealthCheck(BackupService backups, TimeProvider time
 
         if (options.Value.Enabled && (status.LastBackupAt is null || time.GetUtcNow() - status.LastBackupAt > TimeSpan.FromDays(2)))
         {
-            return HealthCheckResult.Degraded("No backup in the last two days.", data: data);
+            // A new deployment has no backup until the first occurrence: say when that is.
+            var next = Cronos.CronExpression.Parse(options.Value.Schedule).GetNextOccurrence(time.GetUtcNow().UtcDateTime);
+            var when = next is { } at ? $" The next is scheduled for {at.ToString("u", CultureInfo.InvariantCulture)}." : string.Empty;
+            return HealthCheckResult.Degraded(
+                (status.LastBackupAt is null ? "No backup has been taken yet." : "No backup in the last two days.") + when + " 'estimo-ops backup run' takes one now.",
+                data: data);
         }
 
         return HealthCheckResult.Healthy("Backups and restore drills are passing.", data);
