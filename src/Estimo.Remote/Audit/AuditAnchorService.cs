@@ -15,15 +15,33 @@ internal sealed partial class AuditAnchorService(
     IOptions<AuditAnchorOptions> options,
     ILogger<AuditAnchorService> log) : BackgroundService
 {
+    private PeriodicTimer? _timer;
+
+    /// <summary>Starts the interval clock now, at start-up (ExecuteAsync itself runs later, in the background).</summary>
+    public override Task StartAsync(CancellationToken cancellationToken)
+    {
+        if (options.Value.Interval is { } interval)
+        {
+            _timer = new PeriodicTimer(interval, time);
+        }
+
+        return base.StartAsync(cancellationToken);
+    }
+
+    public override void Dispose()
+    {
+        _timer?.Dispose();
+        base.Dispose();
+    }
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        if (options.Value.Interval is not { } interval)
+        if (_timer is not { } timer)
         {
             AnchoringDisabled(log);
             return;
         }
 
-        using var timer = new PeriodicTimer(interval, time);
         try
         {
             while (await timer.WaitForNextTickAsync(stoppingToken))
