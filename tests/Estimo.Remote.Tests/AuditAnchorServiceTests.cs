@@ -169,7 +169,7 @@ public sealed class AuditAnchorServiceTests : IAsyncDisposable
     }
 
     private string[] ExportedNames() => Directory.Exists(AnchorDirectory)
-        ? [.. Directory.EnumerateFiles(AnchorDirectory).Select(Path.GetFileName).OfType<string>().Order(StringComparer.Ordinal)]
+        ? [.. Directory.EnumerateFiles(AnchorDirectory, "*.json").Select(Path.GetFileName).OfType<string>().Where(n => !n.StartsWith('.')).Order(StringComparer.Ordinal)]
         : [];
 
     public ValueTask DisposeAsync()

@@ -149,7 +149,7 @@ public abstract class AuditAnchorExporterContractTests<TFixture> : IClassFixture
     }
 
     private string[] ExportedNames() => Directory.Exists(AnchorDirectory)
-        ? [.. Directory.EnumerateFiles(AnchorDirectory).Select(Path.GetFileName).OfType<string>().Order(StringComparer.Ordinal)]
+        ? [.. Directory.EnumerateFiles(AnchorDirectory, "*.json").Select(Path.GetFileName).OfType<string>().Where(n => !n.StartsWith('.')).Order(StringComparer.Ordinal)]
         : [];
 
     private async Task ResetAsync()
