@@ -97,6 +97,27 @@ public sealed class AuditAnchorServiceTests : IAsyncDisposable
         Assert.Empty(ExportedNames());
     }
 
+    [Fact]
+    public async Task TheHealthDetail_IsDegradedWhenARecordWaitedTwoIntervalsForAnAnchor()
+    {
+        await using var provider = await BuildAsync("01:00:00");
+        var service = Service(provider, new CapturingLogger<AuditAnchorService>());
+        var check = new AuditAnchorHealthCheck(provider.GetRequiredService<AuditAnchorExporter>(), _time, provider.GetRequiredService<IOptions<AuditAnchorOptions>>());
+        await AppendAsync(provider, 2);
+
+        var fresh = await check.CheckHealthAsync(new Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckContext(), Ct);
+        _time.Advance(TimeSpan.FromHours(2) + TimeSpan.FromMinutes(1)); // no anchoring ran for two intervals
+        var stale = await check.CheckHealthAsync(new Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckContext(), Ct);
+        await service.RunOnceAsync(Ct);
+        var anchored = await check.CheckHealthAsync(new Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckContext(), Ct);
+
+        Assert.Equal(Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Healthy, fresh.Status);
+        Assert.Equal("never", fresh.Data["lastAnchorAt"]);
+        Assert.Equal(Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Degraded, stale.Status);
+        Assert.Equal(Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Healthy, anchored.Status);
+        Assert.Equal(2L, anchored.Data["lastAnchoredSequence"]);
+    }
+
     [Theory]
     [InlineData("01:00:00", true)]
     [InlineData("00:01:00", true)]

@@ -93,6 +93,7 @@ internal static class AuditAnchorServiceCollectionExtensions
         services.AddOptions<AuditAnchorOptions>().BindConfiguration(AuditAnchorOptions.SectionName).ValidateOnStart();
         services.AddSingleton<IValidateOptions<AuditAnchorOptions>, AuditAnchorOptionsValidator>();
         services.AddHostedService<AuditAnchorService>();
+        services.AddHealthChecks().AddCheck<AuditAnchorHealthCheck>("audit-anchors");
         return services;
     }
 }

@@ -71,6 +71,21 @@ public sealed class AuditAnchorExporter
         return new AuditAnchorRun(AuditAnchorOutcome.Anchored, anchor);
     }
 
+    /// <summary>
+    /// The newest anchor record in the database, and when the oldest record it does not cover
+    /// was written (null when every record is covered): for monitoring, not for proof.
+    /// </summary>
+    public async Task<AuditAnchorStatus> GetStatusAsync(CancellationToken cancellationToken)
+    {
+        await using var db = await _contexts.CreateDbContextAsync(cancellationToken);
+        var last = await db.AuditEvents.AsNoTracking().Where(a => a.Sequence != null && a.Action == AuditChain.AnchorAction)
+            .OrderByDescending(a => a.Sequence).Select(a => new { a.Sequence, a.OccurredAt }).FirstOrDefaultAsync(cancellationToken);
+        var after = last?.Sequence ?? 0;
+        var uncovered = await db.AuditEvents.AsNoTracking().Where(a => a.Sequence > after)
+            .OrderBy(a => a.Sequence).Select(a => (DateTimeOffset?)a.OccurredAt).FirstOrDefaultAsync(cancellationToken);
+        return new AuditAnchorStatus(last?.OccurredAt, last is null ? null : last.Sequence - 1, uncovered);
+    }
+
     /// <summary>Every exported anchor (see <see cref="IAuditAnchorStore.ReadAnchorsAsync"/>).</summary>
     public Task<IReadOnlyList<ExportedAuditAnchor>> ReadExportedAsync(CancellationToken cancellationToken) => _store.ReadAnchorsAsync(cancellationToken);
 }
@@ -93,6 +108,12 @@ public enum AuditAnchorOutcome
     /// <summary>Another process is anchoring.</summary>
     Busy,
 }
+
+/// <summary>See <see cref="AuditAnchorExporter.GetStatusAsync"/>.</summary>
+/// <param name="LastAnchorAt">When the newest anchor record was written.</param>
+/// <param name="LastAnchoredSequence">The sequence it covers.</param>
+/// <param name="OldestUncoveredAt">When the oldest record after it was written; null when there is none.</param>
+public sealed record AuditAnchorStatus(DateTimeOffset? LastAnchorAt, long? LastAnchoredSequence, DateTimeOffset? OldestUncoveredAt);
 
 /// <summary>The outcome and the anchor concerned (none when busy or empty).</summary>
 public sealed record AuditAnchorRun(AuditAnchorOutcome Outcome, AuditAnchor? Anchor);
