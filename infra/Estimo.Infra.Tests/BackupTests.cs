@@ -100,4 +100,29 @@ public sealed partial class BackupTests(Synthesis synthesis)
         Assert.Contains("DataKey", variables["Backups__S3__KmsKeyId"].Text(), StringComparison.Ordinal);
         Assert.Contains("BackupBucket", variables["Backups__S3__Bucket"].Text(), StringComparison.Ordinal);
     }
+
+    [Theory]
+    [MemberData(nameof(Environments))]
+    public void AuditAnchors_GoToTheirOwnPrefix_WhichTheTaskRoleCannotDeleteFrom_AndNoLifecycleRuleExpires(string environment)
+    {
+        var stacks = synthesis.Environments[environment];
+        var (_, task) = Assert.Single(stacks.Service.Resources("AWS::ECS::TaskDefinition"));
+        var variables = Assert.Single(task["ContainerDefinitions"].Objects())["Environment"].Objects()
+            .ToDictionary(e => (string?)e["Name"] ?? string.Empty, e => e["Value"]);
+        var statements = stacks.Service.Resources("AWS::IAM::Policy")
+            .Where(p => p.Properties["Roles"].Text().Contains("TaskRole", StringComparison.Ordinal))
+            .SelectMany(p => p.Properties["PolicyDocument"]!["Statement"].Objects())
+            .ToList();
+        var (_, bucket) = Assert.Single(stacks.Data.Resources("AWS::S3::Bucket"), b => b.Properties["LifecycleConfiguration"] is not null);
+
+        Assert.Equal("audit-anchors/", (string?)variables["Backups__S3__AnchorPrefix"]);
+        var deny = Assert.Single(statements, s => (string?)s["Sid"] == "AuditAnchorsAreWriteOnce");
+        Assert.Equal("Deny", (string?)deny["Effect"]);
+        Assert.Contains("s3:DeleteObject\"", deny["Action"].Text(), StringComparison.Ordinal);
+        Assert.Contains("s3:DeleteObjectVersion", deny["Action"].Text(), StringComparison.Ordinal);
+        Assert.Contains("/audit-anchors/*", deny["Resource"].Text(), StringComparison.Ordinal);
+        Assert.All(bucket["LifecycleConfiguration"]!["Rules"].Objects(), rule =>
+            Assert.False(rule["Prefix"] is not null && "audit-anchors/".StartsWith((string)rule["Prefix"]!, StringComparison.Ordinal) && rule["ExpirationInDays"] is not null,
+                $"lifecycle rule {(string?)rule["Id"]} expires audit anchors"));
+    }
 }

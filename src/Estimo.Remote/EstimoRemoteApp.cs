@@ -1,4 +1,5 @@
 using Estimo.Remote.Api;
+using Estimo.Remote.Audit;
 using Estimo.Remote.Backups;
 using Estimo.Remote.Authentication;
 using Estimo.Remote.Health;
@@ -46,6 +47,7 @@ public static class EstimoRemoteApp
         builder.Services.AddEstimoSessions();
         builder.Services.AddEstimoLifecycle();
         builder.Services.AddEstimoBackups();
+        builder.Services.AddEstimoAuditAnchoring();
 
         configure?.Invoke(builder);
 

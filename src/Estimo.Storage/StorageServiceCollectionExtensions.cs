@@ -125,6 +125,18 @@ public static class StorageServiceCollectionExtensions
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILoggerFactory>()));
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IInstallationPurgeListener, BackupService>(sp => sp.GetRequiredService<BackupService>()));
+        services.TryAddSingleton<IAuditAnchorStore>(sp => sp.GetRequiredService<IBackupTarget>() as IAuditAnchorStore
+            ?? new LocalDirectoryBackupTarget(sp.GetRequiredService<StoragePaths>().BackupDirectory(
+                sp.GetRequiredService<IOptions<BackupOptions>>().Value, sp.GetRequiredService<IOptions<StorageOptions>>().Value)));
+        services.TryAddSingleton(sp =>
+        {
+            var storage = sp.GetRequiredService<IOptions<StorageOptions>>().Value;
+            return new AuditAnchorExporter(
+                sp.GetRequiredService<IDbContextFactory<EstimoDbContext>>(),
+                sp.GetRequiredService<AuditChain>(),
+                sp.GetRequiredService<IAuditAnchorStore>(),
+                new BackupLocks(storage, sp.GetRequiredService<StoragePaths>().DataDirectory(storage)));
+        });
 
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, StorageStartup>());
         return services;

@@ -77,6 +77,8 @@ public sealed class ConfigurationTests
             "--Backups:Target=S3",
             "--Backups:S3:Region=eu-west-1",
             "--Backups:Retention:DailyDays=0",
+            "--Backups:S3:AnchorPrefix=backups/anchors/",
+            "--Audit:AnchorInterval=every hour",
             "--Logs:Console=false");
 
         Assert.Equal(2, exitCode);
@@ -85,6 +87,8 @@ public sealed class ConfigurationTests
         Assert.Contains("Backups:S3:KmsKeyId is required", stderr, StringComparison.Ordinal);
         Assert.Contains("Backups:S3:Region", stderr, StringComparison.Ordinal);
         Assert.Contains("Backups:Retention:DailyDays", stderr, StringComparison.Ordinal);
+        Assert.Contains("Backups:S3:AnchorPrefix must be a non-empty prefix of its own", stderr, StringComparison.Ordinal);
+        Assert.Contains("Audit:AnchorInterval 'every hour' must be a time span", stderr, StringComparison.Ordinal);
         Assert.DoesNotContain("   at ", stderr, StringComparison.Ordinal);
     }
 

@@ -23,6 +23,9 @@ namespace Estimo.Infra.Stacks;
 /// </summary>
 public sealed class ServiceStack : ResidentStack
 {
+    /// <summary>Where the remote exports audit-chain anchors in the backup bucket.</summary>
+    public const string AuditAnchorPrefix = "audit-anchors/";
+
     /// <summary>ECR repository the delivery pipeline pushes to (created by <see cref="DeliveryStack"/>).</summary>
     public const string RepositoryName = "estimo-remote";
 
@@ -131,6 +134,7 @@ public sealed class ServiceStack : ResidentStack
                 ["Backups__S3__KmsKeyId"] = data.DataKey.KeyArn,
                 ["Backups__S3__Prefix"] = "backups/",
                 ["Backups__S3__EscrowPrefix"] = "key-escrow/",
+                ["Backups__S3__AnchorPrefix"] = AuditAnchorPrefix,
                 // The root filesystem is read-only: a backup's encrypted spill and downloads go to /tmp.
                 ["Backups__Directory"] = "/tmp/estimo-backups",
                 ["Security__KeyProvider"] = "Kms",
@@ -157,6 +161,20 @@ public sealed class ServiceStack : ResidentStack
         data.DataKey.GrantDecrypt(TaskDefinition.ObtainExecutionRole());
         data.DataKey.GrantEncryptDecrypt(TaskDefinition.TaskRole);
         data.BackupBucket.GrantReadWrite(TaskDefinition.TaskRole);
+
+        // Exported audit anchors catch a rewritten or truncated audit log only while whoever can
+        // write the database cannot remove them: the task role may add anchors but never delete
+        // one (nor a version of one, nor loosen its retention). An explicit deny beats the
+        // grant above. The bucket is versioned and no lifecycle rule covers this prefix, so an
+        // overwrite leaves the earlier version in place. Object Lock on the bucket is stronger
+        // still (see docs/access.md).
+        TaskDefinition.TaskRole.AddToPrincipalPolicy(new Amazon.CDK.AWS.IAM.PolicyStatement(new Amazon.CDK.AWS.IAM.PolicyStatementProps
+        {
+            Sid = "AuditAnchorsAreWriteOnce",
+            Effect = Amazon.CDK.AWS.IAM.Effect.DENY,
+            Actions = ["s3:DeleteObject", "s3:DeleteObjectVersion", "s3:PutObjectRetention", "s3:PutObjectLegalHold", "s3:BypassGovernanceRetention"],
+            Resources = [data.BackupBucket.ArnForObjects(AuditAnchorPrefix + "*")],
+        }));
 
         Service = new FargateService(this, "Service", new FargateServiceProps
         {

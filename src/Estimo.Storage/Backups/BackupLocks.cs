@@ -3,7 +3,7 @@ using Npgsql;
 namespace Estimo.Storage.Backups;
 
 /// <summary>
-/// Locks that make one backup, one restore and one escrow rewrite run at a time across every
+/// Locks that make one backup, one restore, one escrow rewrite and one audit anchoring run at a time across every
 /// process that shares the database: on PostgreSQL a session advisory lock held on a
 /// dedicated connection; on SQLite (one host) an exclusive lock on a file beside the
 /// database, which also excludes a second operator CLI process.
@@ -13,6 +13,7 @@ internal sealed class BackupLocks(StorageOptions storage, string dataDirectory)
     public const long BackupKey = 0x4553_5449_4D4F_0001;
     public const long RestoreKey = 0x4553_5449_4D4F_0002;
     public const long EscrowKey = 0x4553_5449_4D4F_0003;
+    public const long AnchorKey = 0x4553_5449_4D4F_0004;
 
     /// <summary>Takes the lock, or returns null at once when someone else holds it.</summary>
     public async Task<IAsyncDisposable?> TryAcquireAsync(long key, CancellationToken cancellationToken)

@@ -59,6 +59,13 @@ public sealed class S3BackupOptions
     /// </summary>
     public string EscrowPrefix { get; set; } = "key-escrow/";
 
+    /// <summary>
+    /// Key prefix of exported audit-chain anchors. Put it under S3 Object Lock (compliance mode)
+    /// or deny the task role <c>s3:DeleteObject</c> on it (see docs/access.md): anchors only catch
+    /// a rewritten audit log while whoever can write the database cannot delete them.
+    /// </summary>
+    public string AnchorPrefix { get; set; } = "audit-anchors/";
+
     /// <summary>The KMS key (ARN or id) S3 encrypts objects under (SSE-KMS).</summary>
     public string? KmsKeyId { get; set; }
 

@@ -60,8 +60,16 @@ internal sealed class BackupOptionsValidator(IConfiguration configuration) : IVa
             {
                 errors.Add("Backups:S3:EscrowPrefix must be a prefix of its own, outside Backups:S3:Prefix (it needs its own lifecycle rule).");
             }
+
+            if (string.IsNullOrEmpty(s3.AnchorPrefix) || Overlaps(s3.AnchorPrefix, s3.Prefix) || Overlaps(s3.AnchorPrefix, s3.EscrowPrefix))
+            {
+                errors.Add("Backups:S3:AnchorPrefix must be a non-empty prefix of its own, outside Backups:S3:Prefix and Backups:S3:EscrowPrefix (it needs Object Lock, and backup retention must never reach it).");
+            }
         }
 
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
+
+    private static bool Overlaps(string a, string b) =>
+        a.StartsWith(b, StringComparison.Ordinal) || b.StartsWith(a, StringComparison.Ordinal);
 }

@@ -4,9 +4,10 @@ namespace Estimo.Storage.Backups;
 /// Backups as files in a local directory (mode 0700; files 0600). A file is written under a
 /// hidden <c>.partial</c> name and renamed into place once complete and flushed to disk, so a
 /// crash or a full disk leaves either the whole file or nothing under the real name; a
-/// failed write deletes its partial file.
+/// failed write deletes its partial file. Exported audit anchors go to the <c>audit-anchors</c>
+/// subdirectory, which backup listing and retention never look into.
 /// </summary>
-public sealed class LocalDirectoryBackupTarget : IBackupTarget
+public sealed class LocalDirectoryBackupTarget : IBackupTarget, IAuditAnchorStore
 {
     public const string BackupExtension = ".estimo-backup";
 
@@ -18,6 +19,10 @@ public sealed class LocalDirectoryBackupTarget : IBackupTarget
     public string Directory { get; }
 
     public string Description => $"local:{Directory}";
+
+    public string AnchorsDescription => $"local:{AnchorDirectory}";
+
+    private string AnchorDirectory => Path.Combine(Directory, AuditAnchorNames.Folder);
 
     public Task<IBackupStaging> BeginAsync(string name, CancellationToken cancellationToken)
     {
@@ -53,16 +58,67 @@ public sealed class LocalDirectoryBackupTarget : IBackupTarget
         return Task.CompletedTask;
     }
 
+    public async Task PutAnchorAsync(Security.AuditAnchor anchor, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(anchor);
+        EnsureDirectory();
+        CreatePrivateDirectory(AnchorDirectory);
+        var final = Path.Combine(AnchorDirectory, AuditAnchorNames.For(anchor.Sequence));
+        var partial = Path.Combine(AnchorDirectory, $".{AuditAnchorNames.For(anchor.Sequence)}.{Guid.NewGuid():N}.partial");
+        try
+        {
+            await using (var stream = OpenPrivate(partial, FileMode.CreateNew, FileAccess.Write))
+            {
+                await stream.WriteAsync(System.Text.Encoding.UTF8.GetBytes(anchor.ToJsonLine() + "\n"), cancellationToken);
+                await stream.FlushAsync(cancellationToken);
+                stream.Flush(flushToDisk: true);
+            }
+
+            File.Move(partial, final, overwrite: true);
+        }
+        finally
+        {
+            File.Delete(partial);
+        }
+    }
+
+    public Task<bool> HasAnchorAsync(long sequence, CancellationToken cancellationToken) =>
+        Task.FromResult(File.Exists(Path.Combine(AnchorDirectory, AuditAnchorNames.For(sequence))));
+
+    public async Task<IReadOnlyList<ExportedAuditAnchor>> ReadAnchorsAsync(CancellationToken cancellationToken)
+    {
+        if (!System.IO.Directory.Exists(AnchorDirectory))
+        {
+            return [];
+        }
+
+        var anchors = new List<ExportedAuditAnchor>();
+        foreach (var path in System.IO.Directory.EnumerateFiles(AnchorDirectory, "*" + AuditAnchorNames.Extension).Order(StringComparer.Ordinal))
+        {
+            var name = Path.GetFileName(path);
+            if (name.StartsWith('.'))
+            {
+                continue;
+            }
+
+            anchors.Add(new ExportedAuditAnchor(name, AuditAnchorNames.Parse(name, await File.ReadAllTextAsync(path, cancellationToken))));
+        }
+
+        return anchors;
+    }
+
     /// <summary>Creates the directory owner-only (0700).</summary>
-    public void EnsureDirectory()
+    public void EnsureDirectory() => CreatePrivateDirectory(Directory);
+
+    private static void CreatePrivateDirectory(string directory)
     {
         if (OperatingSystem.IsWindows())
         {
-            System.IO.Directory.CreateDirectory(Directory);
+            System.IO.Directory.CreateDirectory(directory);
         }
         else
         {
-            System.IO.Directory.CreateDirectory(Directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            System.IO.Directory.CreateDirectory(directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         }
     }
 

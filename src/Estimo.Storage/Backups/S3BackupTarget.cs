@@ -13,8 +13,9 @@ namespace Estimo.Storage.Backups;
 /// directory (encrypted, 0600) and removed afterwards. The key escrow lives under its own
 /// prefix, which must not keep noncurrent versions (see docs/operations.md). Every S3 failure
 /// becomes one <see cref="BackupException"/> naming the operation, the bucket and the S3 error code.
+/// Exported audit anchors are small objects under <see cref="S3BackupOptions.AnchorPrefix"/>.
 /// </summary>
-public sealed class S3BackupTarget : IBackupTarget, IDisposable
+public sealed class S3BackupTarget : IBackupTarget, IAuditAnchorStore, IDisposable
 {
     private readonly AmazonS3Client _s3;
     private readonly S3BackupOptions _options;
@@ -116,6 +117,58 @@ public sealed class S3BackupTarget : IBackupTarget, IDisposable
             await copy.DisposeAsync();
             throw new BackupException($"S3 GetObject of s3://{_options.Bucket}/{KeyOf(name)} failed while downloading ({ex.GetType().Name}).", ex);
         }
+    }
+
+    public string AnchorsDescription => $"s3://{_options.Bucket}/{_options.AnchorPrefix}";
+
+    public async Task PutAnchorAsync(Security.AuditAnchor anchor, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(anchor);
+        var request = new PutObjectRequest
+        {
+            BucketName = _options.Bucket,
+            Key = _options.AnchorPrefix + AuditAnchorNames.For(anchor.Sequence),
+            ContentBody = anchor.ToJsonLine() + "\n",
+            ServerSideEncryptionMethod = ServerSideEncryptionMethod.AWSKMS,
+            ServerSideEncryptionKeyManagementServiceKeyId = _options.KmsKeyId,
+            ContentType = "application/json",
+        };
+        await CallAsync("PutObject", () => _s3.PutObjectAsync(request, cancellationToken));
+    }
+
+    public async Task<bool> HasAnchorAsync(long sequence, CancellationToken cancellationToken)
+    {
+        var key = _options.AnchorPrefix + AuditAnchorNames.For(sequence);
+        var response = await CallAsync("ListObjectsV2", () => _s3.ListObjectsV2Async(
+            new ListObjectsV2Request { BucketName = _options.Bucket, Prefix = key, MaxKeys = 1 }, cancellationToken));
+        return response.S3Objects?.Any(o => o.Key == key) == true;
+    }
+
+    public async Task<IReadOnlyList<ExportedAuditAnchor>> ReadAnchorsAsync(CancellationToken cancellationToken)
+    {
+        var keys = new List<string>();
+        string? continuation = null;
+        do
+        {
+            var response = await CallAsync("ListObjectsV2", () => _s3.ListObjectsV2Async(
+                new ListObjectsV2Request { BucketName = _options.Bucket, Prefix = _options.AnchorPrefix, ContinuationToken = continuation },
+                cancellationToken));
+            keys.AddRange((response.S3Objects ?? []).Select(o => o.Key).Where(k => k.EndsWith(AuditAnchorNames.Extension, StringComparison.Ordinal)
+                && !k[_options.AnchorPrefix.Length..].Contains('/', StringComparison.Ordinal)));
+            continuation = response.IsTruncated == true ? response.NextContinuationToken : null;
+        }
+        while (continuation is not null);
+
+        var anchors = new List<ExportedAuditAnchor>();
+        foreach (var key in keys.Order(StringComparer.Ordinal))
+        {
+            using var response = await CallAsync("GetObject", () => _s3.GetObjectAsync(new GetObjectRequest { BucketName = _options.Bucket, Key = key }, cancellationToken));
+            using var reader = new StreamReader(response.ResponseStream);
+            var name = key[_options.AnchorPrefix.Length..];
+            anchors.Add(new ExportedAuditAnchor(name, AuditAnchorNames.Parse(name, await reader.ReadToEndAsync(cancellationToken))));
+        }
+
+        return anchors;
     }
 
     public Task DeleteAsync(string name, CancellationToken cancellationToken) =>

@@ -71,6 +71,28 @@ public sealed class S3BackupTargetContractTests : IAsyncLifetime
         Assert.Contains("estimo-backups/backups/estimo-20261001T030000Z.estimo-backup", _s3.Objects.Keys);
     }
 
+    [Fact]
+    public async Task AuditAnchors_AreSmallSseKmsObjectsUnderTheirOwnPrefix_ThatBackupListingNeverSees()
+    {
+        var anchor = new Estimo.Storage.Security.AuditAnchor(42, new string('b', 64), "local-1", "d3JhcHBlZA==", new string('c', 64));
+
+        await _target.PutAnchorAsync(anchor, Ct);
+        _s3.Objects["estimo-backups/audit-anchors/00000000000000000007.json"] = "not an anchor"u8.ToArray();
+        var read = await _target.ReadAnchorsAsync(Ct);
+        var listed = await _target.ListAsync(Ct);
+
+        Assert.Contains("estimo-backups/audit-anchors/00000000000000000042.json", _s3.Objects.Keys);
+        var put = Assert.Single(_s3.Puts);
+        Assert.Equal(("audit-anchors/00000000000000000042.json", "aws:kms", KmsKey), (put.Key, put.Sse, put.KmsKeyId));
+        Assert.True(await _target.HasAnchorAsync(42, Ct));
+        Assert.False(await _target.HasAnchorAsync(4, Ct));
+        Assert.Equal(["00000000000000000007.json", "00000000000000000042.json"], read.Select(r => r.Name));
+        Assert.Null(read[0].Anchor);
+        Assert.Equal(anchor, read[1].Anchor);
+        Assert.Empty(listed);
+        Assert.Equal("s3://estimo-backups/audit-anchors/", _target.AnchorsDescription);
+    }
+
     [Theory]
     [InlineData("PUT", 403, "AccessDenied")]
     [InlineData("PUT", 400, "KMS.DisabledException")]
