@@ -18,7 +18,8 @@ internal static class HealthEndpoints
     {
         services.AddHealthChecks()
             .AddCheck<DatabaseHealthCheck>("database", tags: [ReadyTag])
-            .AddCheck<SigningKeysHealthCheck>("forge-signing-keys", tags: [ReadyTag]);
+            .AddCheck<SigningKeysHealthCheck>("forge-signing-keys", tags: [ReadyTag])
+            .AddCheck<DatabaseInUseHealthCheck>("database-in-use", tags: [ReadyTag]);
         return services;
     }
 
@@ -47,6 +48,19 @@ internal static class HealthEndpoints
     {
         context.Response.ContentType = "application/json";
         return context.Response.WriteAsync(JsonSerializer.Serialize(new { status = report.Status.ToString() }));
+    }
+
+    /// <summary>
+    /// Unhealthy while this remote does not hold the database-in-use lock (database unreachable,
+    /// the holding connection dropped and is being re-taken, or a restore holds it): a restore
+    /// could then run underneath it.
+    /// </summary>
+    private sealed class DatabaseInUseHealthCheck(DatabaseInUseLock inUse) : IHealthCheck
+    {
+        public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
+            Task.FromResult(inUse.IsHeld
+                ? HealthCheckResult.Healthy()
+                : HealthCheckResult.Unhealthy($"database-in-use lock not held: {inUse.Problem}"));
     }
 
     private sealed class DatabaseHealthCheck(IStorageHealth storage) : IHealthCheck
