@@ -36,6 +36,7 @@ public sealed partial class DatabaseInUseLock : IHostedService, IAsyncDisposable
     private readonly CancellationTokenSource _stopping = new();
     private IAsyncDisposable? _held;
     private Task? _watch;
+    private int _disposed;
 
     internal DatabaseInUseLock(BackupLocks locks, StorageProvider provider, TimeSpan checkInterval, ILogger logger)
     {
@@ -94,6 +95,12 @@ public sealed partial class DatabaseInUseLock : IHostedService, IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        // The container disposes it once per registration (itself and as a hosted service).
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
         await _stopping.CancelAsync();
         await ReleaseAsync();
         _stopping.Dispose();
