@@ -65,6 +65,30 @@ public sealed partial class RestoreGuardTests : IDisposable
         Assert.Equal(1L, await ScalarAsync("SELECT COUNT(*) FROM audit_events WHERE action = 'backup.restored'"));
     }
 
+    [Fact]
+    public async Task TheRemote_StartingWhileARestoreHoldsTheDatabase_ExitsWith3_InOneLine()
+    {
+        await Support.OpsProcess.BootstrapAsync(_workDir);
+
+        // What a running restore holds: the in-use lock file, exclusively (flock LOCK_EX).
+        var lockFile = Path.Combine(_workDir, ".estimo", "data", "estimo.db.inuse");
+        var output = new StringBuilder();
+        await using (new FileStream(lockFile, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None))
+        {
+            using var remote = StartRemote(output);
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+            timeout.CancelAfter(TimeSpan.FromSeconds(60));
+            await remote.WaitForExitAsync(timeout.Token);
+            remote.WaitForExit(); // drains the redirected output
+
+            // Standard error is one line for the operator (the ECS log on standard output has the detail).
+            var stderr = output.ToString().Split('\n').Where(l => l.StartsWith(StderrPrefix, StringComparison.Ordinal)).ToList();
+            Assert.Equal(3, remote.ExitCode);
+            var line = Assert.Single(stderr);
+            Assert.StartsWith(StderrPrefix + "Estimo cannot start: a restore is running against this database", line, StringComparison.Ordinal);
+        }
+    }
+
     /// <summary>The built remote, in the same working directory (same data directory and keyring as the CLI).</summary>
     private Process StartRemote(StringBuilder output)
     {
@@ -93,12 +117,14 @@ public sealed partial class RestoreGuardTests : IDisposable
 
         var process = new Process { StartInfo = start };
         process.OutputDataReceived += (_, e) => Append(output, e.Data);
-        process.ErrorDataReceived += (_, e) => Append(output, e.Data);
+        process.ErrorDataReceived += (_, e) => Append(output, e.Data is null ? null : StderrPrefix + e.Data);
         process.Start();
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         return process;
     }
+
+    private const string StderrPrefix = "stderr: ";
 
     private static void Append(StringBuilder output, string? line)
     {
