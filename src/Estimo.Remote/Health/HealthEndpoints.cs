@@ -7,8 +7,8 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 namespace Estimo.Remote.Health;
 
 /// <summary>
-/// <c>/health/live</c> (the process answers) and <c>/health/ready</c> (database reachable and
-/// FIT signing keys loaded). Both are anonymous and carry no data beyond a status word.
+/// <c>/health/live</c> (the process answers) and <c>/health/ready</c> (database reachable,
+/// FIT signing keys loaded, database-in-use lock held). Both are anonymous and carry no data beyond a status word.
 /// </summary>
 internal static class HealthEndpoints
 {
