@@ -28,6 +28,9 @@ public sealed partial class DatabaseInUseLock : IHostedService, IAsyncDisposable
 {
     public const string ApplicationName = "estimo-remote (database in use)";
 
+    /// <summary>The PostgreSQL advisory lock key (shared by remotes, exclusive for a restore).</summary>
+    public const long AdvisoryLockKey = BackupLocks.InUseKey;
+
     private readonly BackupLocks _locks;
     private readonly StorageProvider _provider;
     private readonly TimeSpan _checkInterval;
@@ -195,11 +198,18 @@ public sealed partial class DatabaseInUseLock : IHostedService, IAsyncDisposable
             {
                 return;
             }
+#pragma warning disable CA1031 // The watch must outlive any one failed check; readiness reports the lock's state.
+            catch (Exception exception)
+#pragma warning restore CA1031
+            {
+                Problem = "the last check failed";
+                Log.CheckFailed(_log, exception);
+            }
         }
     }
 
     private static bool IsUnreachable(Exception exception) =>
-        exception is DbException or TimeoutException or System.Net.Sockets.SocketException or IOException;
+        exception is DbException or TimeoutException or System.Net.Sockets.SocketException or IOException or UnauthorizedAccessException;
 
     private static partial class Log
     {
@@ -211,6 +221,9 @@ public sealed partial class DatabaseInUseLock : IHostedService, IAsyncDisposable
 
         [LoggerMessage(EventId = 3032, Level = LogLevel.Warning, Message = "The connection holding the database-in-use lock dropped; taking the lock again")]
         public static partial void Lost(ILogger logger, Exception exception);
+
+        [LoggerMessage(EventId = 3034, Level = LogLevel.Error, Message = "Checking the database-in-use lock failed unexpectedly; checking again at the next interval")]
+        public static partial void CheckFailed(ILogger logger, Exception exception);
 
         [LoggerMessage(EventId = 3033, Level = LogLevel.Error, Message = "A restore holds the database-in-use lock while this remote runs; stop this remote until the restore has finished")]
         public static partial void RestoreRunning(ILogger logger);
