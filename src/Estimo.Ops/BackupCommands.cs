@@ -10,7 +10,8 @@ namespace Estimo.Ops;
 /// <c>estimo-ops backup run|list|verify|drill</c> and <c>estimo-ops restore</c>. Every backup,
 /// restore and drill is audited with the OS user as the actor. A restore verifies the whole
 /// file (every chunk, digests, counts) before it touches a database, refuses a non-empty
-/// database without <c>--force-non-empty</c>, and refuses a second restore while one runs.
+/// database without <c>--force-non-empty</c>, refuses a second restore while one runs, and
+/// refuses (audited) while a remote runs against the database (the database-in-use lock).
 /// </summary>
 internal static class BackupCommands
 {

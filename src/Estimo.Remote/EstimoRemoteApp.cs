@@ -33,6 +33,8 @@ public static class EstimoRemoteApp
         builder.AddHttpsOnlyHost();
         builder.Services.AddProblemDetails();
         builder.Services.AddExceptionHandler<ProblemExceptionHandler>();
+        // Before storage, so the database-in-use lock is taken before start-up migrations run.
+        builder.Services.AddEstimoDatabaseInUseLock();
         builder.Services.AddEstimoStorage(builder.Configuration);
         builder.Services.AddForgeInvocationTokenAuthentication(builder.Configuration);
         builder.Services.AddEstimoHealthChecks();

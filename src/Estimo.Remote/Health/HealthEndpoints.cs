@@ -7,8 +7,8 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 namespace Estimo.Remote.Health;
 
 /// <summary>
-/// <c>/health/live</c> (the process answers) and <c>/health/ready</c> (database reachable and
-/// FIT signing keys loaded). Both are anonymous and carry no data beyond a status word.
+/// <c>/health/live</c> (the process answers) and <c>/health/ready</c> (database reachable,
+/// FIT signing keys loaded, database-in-use lock held). Both are anonymous and carry no data beyond a status word.
 /// </summary>
 internal static class HealthEndpoints
 {
@@ -18,7 +18,8 @@ internal static class HealthEndpoints
     {
         services.AddHealthChecks()
             .AddCheck<DatabaseHealthCheck>("database", tags: [ReadyTag])
-            .AddCheck<SigningKeysHealthCheck>("forge-signing-keys", tags: [ReadyTag]);
+            .AddCheck<SigningKeysHealthCheck>("forge-signing-keys", tags: [ReadyTag])
+            .AddCheck<DatabaseInUseHealthCheck>("database-in-use", tags: [ReadyTag]);
         return services;
     }
 
@@ -47,6 +48,19 @@ internal static class HealthEndpoints
     {
         context.Response.ContentType = "application/json";
         return context.Response.WriteAsync(JsonSerializer.Serialize(new { status = report.Status.ToString() }));
+    }
+
+    /// <summary>
+    /// Unhealthy while this remote does not hold the database-in-use lock (database unreachable,
+    /// the holding connection dropped and is being re-taken, or a restore holds it): a restore
+    /// could then run underneath it.
+    /// </summary>
+    private sealed class DatabaseInUseHealthCheck(DatabaseInUseLock inUse) : IHealthCheck
+    {
+        public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
+            Task.FromResult(inUse.IsHeld
+                ? HealthCheckResult.Healthy()
+                : HealthCheckResult.Unhealthy($"database-in-use lock not held: {inUse.Problem}"));
     }
 
     private sealed class DatabaseHealthCheck(IStorageHealth storage) : IHealthCheck

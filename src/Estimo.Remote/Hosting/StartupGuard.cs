@@ -30,6 +30,11 @@ public static class StartupGuard
 
             return ConfigurationErrorExitCode;
         }
+        catch (Estimo.Storage.DatabaseRestoringException ex)
+        {
+            await Console.Error.WriteLineAsync($"Estimo cannot start: {ex.Message}");
+            return StartupFailureExitCode;
+        }
         catch (IOException ex) when (ex.InnerException is System.Net.Sockets.SocketException { SocketErrorCode: System.Net.Sockets.SocketError.AddressAlreadyInUse })
         {
             await Console.Error.WriteLineAsync("Estimo cannot start: a port is already in use (set Remote:Port or Monitoring:ManagementPort to a free port).");

@@ -7,6 +7,9 @@ namespace Estimo.Storage.Backups;
 /// process that shares the database: on PostgreSQL a session advisory lock held on a
 /// dedicated connection; on SQLite (one host) an exclusive lock on a file beside the
 /// database, which also excludes a second operator CLI process.
+/// The database-in-use lock (<see cref="InUseKey"/>) has two modes: every running remote holds
+/// it shared for its lifetime (<see cref="TryAcquireInUseAsync"/>), a real restore takes it
+/// exclusively, so a restore and a remote exclude each other.
 /// </summary>
 internal sealed class BackupLocks(StorageOptions storage, string dataDirectory)
 {
@@ -14,6 +17,12 @@ internal sealed class BackupLocks(StorageOptions storage, string dataDirectory)
     public const long RestoreKey = 0x4553_5449_4D4F_0002;
     public const long EscrowKey = 0x4553_5449_4D4F_0003;
     public const long AnchorKey = 0x4553_5449_4D4F_0004;
+    public const long InUseKey = 0x4553_5449_4D4F_0005;
+
+    /// <summary>The SQLite database-in-use lock file, in the data directory beside <c>estimo.db</c>.</summary>
+    public const string InUseFileName = StorageOptions.SqliteFileName + ".inuse";
+
+    public string InUseFilePath => Path.Combine(dataDirectory, InUseFileName);
 
     /// <summary>Takes the lock, or returns null at once when someone else holds it.</summary>
     public async Task<IAsyncDisposable?> TryAcquireAsync(long key, CancellationToken cancellationToken)
@@ -52,6 +61,82 @@ internal sealed class BackupLocks(StorageOptions storage, string dataDirectory)
         {
             return null;
         }
+    }
+
+    /// <summary>
+    /// Takes the database-in-use lock shared (a remote; several at once) or exclusive (a
+    /// restore), or returns null at once when it is held in the other mode. On PostgreSQL the
+    /// result is the open <see cref="NpgsqlConnection"/> whose session holds the lock.
+    /// </summary>
+    public async Task<IAsyncDisposable?> TryAcquireInUseAsync(bool exclusive, string applicationName, CancellationToken cancellationToken)
+    {
+        if (storage.Provider == StorageProvider.PostgreSql)
+        {
+            var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(storage.PostgreSqlConnectionString())
+            {
+                Pooling = false,
+                ApplicationName = applicationName,
+            }.ConnectionString);
+            try
+            {
+                await connection.OpenAsync(cancellationToken);
+                await using var command = new NpgsqlCommand(
+                    exclusive ? "SELECT pg_try_advisory_lock(@key)" : "SELECT pg_try_advisory_lock_shared(@key)", connection);
+                command.Parameters.AddWithValue("key", InUseKey);
+                if (await command.ExecuteScalarAsync(cancellationToken) is true)
+                {
+                    return connection;
+                }
+            }
+            catch
+            {
+                await connection.DisposeAsync();
+                throw;
+            }
+
+            await connection.DisposeAsync();
+            return null;
+        }
+
+        Directory.CreateDirectory(dataDirectory);
+        try
+        {
+            // On Linux and macOS .NET takes flock(2) on the open file: FileShare.None is
+            // LOCK_EX, any other share with read-only access is LOCK_SH; both are released
+            // when the handle closes, including when the process dies.
+            return exclusive
+                ? new FileStream(InUseFilePath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, 1, FileOptions.None)
+                : new FileStream(InUseFilePath, FileMode.OpenOrCreate, FileAccess.Read, FileShare.ReadWrite, 1, FileOptions.None);
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>
+    /// How many PostgreSQL sessions hold the database-in-use lock shared (the running remotes),
+    /// or null on SQLite, where a file lock's holders cannot be counted.
+    /// </summary>
+    public async Task<int?> CountInUseHoldersAsync(CancellationToken cancellationToken)
+    {
+        if (storage.Provider != StorageProvider.PostgreSql)
+        {
+            return null;
+        }
+
+        await using var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(storage.PostgreSqlConnectionString()) { Pooling = false }.ConnectionString);
+        await connection.OpenAsync(cancellationToken);
+
+        // A bigint advisory key shows in pg_locks as classid (high 32 bits), objid (low 32 bits), objsubid 1.
+        await using var command = new NpgsqlCommand(
+            "SELECT count(DISTINCT pid) FROM pg_locks WHERE locktype = 'advisory' AND mode = 'ShareLock' AND granted "
+            + "AND database = (SELECT oid FROM pg_database WHERE datname = current_database()) "
+            + "AND classid::bigint = @high AND objid::bigint = @low AND objsubid = 1",
+            connection);
+        command.Parameters.AddWithValue("high", (InUseKey >> 32) & 0xFFFF_FFFF);
+        command.Parameters.AddWithValue("low", InUseKey & 0xFFFF_FFFF);
+        return Convert.ToInt32(await command.ExecuteScalarAsync(cancellationToken), System.Globalization.CultureInfo.InvariantCulture);
     }
 
     /// <summary>Waits up to <paramref name="timeout"/> for the lock.</summary>

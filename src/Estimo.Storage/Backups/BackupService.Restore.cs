@@ -32,6 +32,7 @@ public sealed partial class BackupService
             ? null
             : await _locks.TryAcquireAsync(BackupLocks.RestoreKey, cancellationToken)
                 ?? throw new BackupException("another restore is running (the restore lock is held); wait for it to finish.");
+        await using var inUse = dryRun ? null : await TakeDatabaseForRestoreAsync(id, actor, cancellationToken);
         await using var stream = await _target.OpenReadAsync(FileName(id), cancellationToken)
             ?? throw new BackupException($"backup {id} does not exist in {_target.Description}.");
 
@@ -103,6 +104,52 @@ public sealed partial class BackupService
         {
             CryptographicOperations.ZeroMemory(key);
         }
+    }
+
+    /// <summary>
+    /// Takes the database-in-use lock exclusively for a real restore, or refuses (audited where
+    /// the database can record it) while any remote holds it shared.
+    /// </summary>
+    private async Task<IAsyncDisposable> TakeDatabaseForRestoreAsync(string id, string actor, CancellationToken cancellationToken)
+    {
+        var held = await _locks.TryAcquireInUseAsync(exclusive: true, "estimo restore", cancellationToken);
+        if (held is not null)
+        {
+            return held;
+        }
+
+        var holders = await _locks.CountInUseHoldersAsync(cancellationToken);
+        var who = holders switch
+        {
+            null => $"it holds the lock file {_locks.InUseFilePath}",
+            1 => "1 remote session holds the database-in-use lock",
+            _ => $"{holders} remote sessions hold the database-in-use lock",
+        };
+        // Audited in a database that holds data; an empty database stays empty (an audit record
+        // would make the restore it is waiting for need --force-non-empty), so it is only logged.
+        try
+        {
+            await using var db = await _contexts.CreateDbContextAsync(cancellationToken);
+            if ((await NonEmptyTablesAsync(db, BackupSchema.For(db), cancellationToken)).Count > 0)
+            {
+                AuditLog.Add(db, _time.GetUtcNow(), actor, "backup.restore.refused", id, new JsonObject
+                {
+                    ["reason"] = "remote-running",
+                    ["remotes"] = holders,
+                });
+                await db.SaveChangesAsync(cancellationToken);
+            }
+            else
+            {
+                Log.RefusalNotAudited(_log, id, null);
+            }
+        }
+        catch (Exception exception) when (exception is DbException or DbUpdateException)
+        {
+            Log.RefusalNotAudited(_log, id, exception);
+        }
+
+        throw new BackupException($"a remote is running against this database ({who}); stop it before restoring.");
     }
 
     private void AddRestoreAudit(EstimoDbContext db, string actor, BackupManifest manifest, bool noEscrow) =>

@@ -446,6 +446,9 @@ public sealed partial class BackupService : IInstallationPurgeListener
         [LoggerMessage(EventId = 3202, Level = LogLevel.Information, Message = "Backup {BackupId} restored (dry run: {DryRun}): {Rows} rows in {ElapsedMs} ms")]
         public static partial void Restored(ILogger logger, string backupId, bool dryRun, long rows, long elapsedMs);
 
+        [LoggerMessage(EventId = 3206, Level = LogLevel.Warning, Message = "Restore of backup {BackupId} refused: a remote is running against the database (not audited: the database is empty or has no audit table)")]
+        public static partial void RefusalNotAudited(ILogger logger, string backupId, Exception? exception);
+
         [LoggerMessage(EventId = 3203, Level = LogLevel.Information, Message = "Restore drill of backup {BackupId} succeeded in {ElapsedMs} ms ({Values} sealed values opened)")]
         public static partial void DrillSucceeded(ILogger logger, string backupId, long elapsedMs, int values);
 
