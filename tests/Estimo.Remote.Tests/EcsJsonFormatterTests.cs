@@ -41,7 +41,7 @@ public sealed class EcsJsonFormatterTests
     [InlineData("Jql", "project = EST AND text ~ secretproject")]
     [InlineData("DisplayName", "Mia Hoffmann")]
     [InlineData("Email", "mia@acme.example")]
-    [InlineData("VoteLabel", "13")]
+    [InlineData("VoteLabel", "XL")] // a card label that cannot occur in the line's timestamp, as "13" can
     [InlineData("UserToken", "opaque-token-value")]
     [InlineData("ApiKey", "c2VjcmV0LWFwaS1rZXk=")]
     [InlineData("ClientSecret", "hunter2hunter2")]
