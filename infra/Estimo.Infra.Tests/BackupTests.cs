@@ -125,4 +125,18 @@ public sealed partial class BackupTests(Synthesis synthesis)
             Assert.False(rule["Prefix"] is not null && "audit-anchors/".StartsWith((string)rule["Prefix"]!, StringComparison.Ordinal) && rule["ExpirationInDays"] is not null,
                 $"lifecycle rule {(string?)rule["Id"]} expires audit anchors"));
     }
+
+    [Theory]
+    [MemberData(nameof(Environments))]
+    public void BackupBucket_HasObjectLockEnabled_WithNoBucketWideDefaultRetention(string environment)
+    {
+        var (_, _, bucket) = Assert.Single(synthesis.Environments[environment].Resources("AWS::S3::Bucket"));
+
+        // Object Lock only at creation, and it needs versioning; anchors carry their own
+        // COMPLIANCE retention per object. A default retention would make every backup and the
+        // key escrow undeletable by retention, purge and lifecycle rules.
+        Assert.Equal(true, (bool?)bucket["ObjectLockEnabled"]);
+        Assert.Equal("Enabled", (string?)bucket["VersioningConfiguration"]!["Status"]);
+        Assert.Null(bucket["ObjectLockConfiguration"]?["Rule"]);
+    }
 }
