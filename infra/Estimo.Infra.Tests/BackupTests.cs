@@ -121,6 +121,14 @@ public sealed partial class BackupTests(Synthesis synthesis)
         Assert.Contains("s3:DeleteObject\"", deny["Action"].Text(), StringComparison.Ordinal);
         Assert.Contains("s3:DeleteObjectVersion", deny["Action"].Text(), StringComparison.Ordinal);
         Assert.Contains("/audit-anchors/*", deny["Resource"].Text(), StringComparison.Ordinal);
+        Assert.Contains("s3:BypassGovernanceRetention", deny["Action"].Text(), StringComparison.Ordinal);
+
+        // Anchors are uploaded with Object Lock headers, which S3 authorizes as
+        // s3:PutObjectRetention as well: denying it would refuse every anchor.
+        Assert.DoesNotContain("s3:PutObjectRetention", deny["Action"].Text(), StringComparison.Ordinal);
+        Assert.Contains(statements, s => (string?)s["Effect"] == "Allow"
+            && s["Action"].Text().Contains("s3:PutObjectRetention", StringComparison.Ordinal)
+            && s["Resource"].Text().Contains("BackupBucket", StringComparison.Ordinal));
         Assert.All(bucket["LifecycleConfiguration"]!["Rules"].Objects(), rule =>
             Assert.False(rule["Prefix"] is not null && "audit-anchors/".StartsWith((string)rule["Prefix"]!, StringComparison.Ordinal) && rule["ExpirationInDays"] is not null,
                 $"lifecycle rule {(string?)rule["Id"]} expires audit anchors"));

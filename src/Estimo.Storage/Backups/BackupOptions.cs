@@ -60,9 +60,10 @@ public sealed class S3BackupOptions
     public string EscrowPrefix { get; set; } = "key-escrow/";
 
     /// <summary>
-    /// Key prefix of exported audit-chain anchors. Put it under S3 Object Lock (compliance mode)
-    /// or deny the task role <c>s3:DeleteObject</c> on it (see docs/access.md): anchors only catch
-    /// a rewritten audit log while whoever can write the database cannot delete them.
+    /// Key prefix of exported audit-chain anchors. Each is written under S3 Object Lock
+    /// (compliance mode, <see cref="AnchorRetention"/>) and the task role is denied
+    /// <c>s3:DeleteObject</c> on it (see docs/access.md): anchors only catch a rewritten audit log
+    /// while whoever can write the database cannot delete them.
     /// </summary>
     public string AnchorPrefix { get; set; } = "audit-anchors/";
 
