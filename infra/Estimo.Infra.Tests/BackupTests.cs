@@ -121,8 +121,30 @@ public sealed partial class BackupTests(Synthesis synthesis)
         Assert.Contains("s3:DeleteObject\"", deny["Action"].Text(), StringComparison.Ordinal);
         Assert.Contains("s3:DeleteObjectVersion", deny["Action"].Text(), StringComparison.Ordinal);
         Assert.Contains("/audit-anchors/*", deny["Resource"].Text(), StringComparison.Ordinal);
+        Assert.Contains("s3:BypassGovernanceRetention", deny["Action"].Text(), StringComparison.Ordinal);
+
+        // Anchors are uploaded with Object Lock headers, which S3 authorizes as
+        // s3:PutObjectRetention as well: denying it would refuse every anchor.
+        Assert.DoesNotContain("s3:PutObjectRetention", deny["Action"].Text(), StringComparison.Ordinal);
+        Assert.Contains(statements, s => (string?)s["Effect"] == "Allow"
+            && s["Action"].Text().Contains("s3:PutObjectRetention", StringComparison.Ordinal)
+            && s["Resource"].Text().Contains("BackupBucket", StringComparison.Ordinal));
         Assert.All(bucket["LifecycleConfiguration"]!["Rules"].Objects(), rule =>
             Assert.False(rule["Prefix"] is not null && "audit-anchors/".StartsWith((string)rule["Prefix"]!, StringComparison.Ordinal) && rule["ExpirationInDays"] is not null,
                 $"lifecycle rule {(string?)rule["Id"]} expires audit anchors"));
+    }
+
+    [Theory]
+    [MemberData(nameof(Environments))]
+    public void BackupBucket_HasObjectLockEnabled_WithNoBucketWideDefaultRetention(string environment)
+    {
+        var (_, _, bucket) = Assert.Single(synthesis.Environments[environment].Resources("AWS::S3::Bucket"));
+
+        // Object Lock only at creation, and it needs versioning; anchors carry their own
+        // COMPLIANCE retention per object. A default retention would make every backup and the
+        // key escrow undeletable by retention, purge and lifecycle rules.
+        Assert.Equal(true, (bool?)bucket["ObjectLockEnabled"]);
+        Assert.Equal("Enabled", (string?)bucket["VersioningConfiguration"]!["Status"]);
+        Assert.Null(bucket["ObjectLockConfiguration"]?["Rule"]);
     }
 }

@@ -147,7 +147,7 @@ public static class StorageServiceCollectionExtensions
         var options = services.GetRequiredService<IOptions<BackupOptions>>().Value;
         var directory = services.GetRequiredService<StoragePaths>().BackupDirectory(options, services.GetRequiredService<IOptions<StorageOptions>>().Value);
         return options.Target == BackupTargetKind.S3
-            ? new S3BackupTarget(options.S3, directory, services.GetService<Amazon.Runtime.AWSCredentials>())
+            ? new S3BackupTarget(options.S3, directory, services.GetService<Amazon.Runtime.AWSCredentials>(), services.GetService<TimeProvider>())
             : new LocalDirectoryBackupTarget(directory);
     }
 

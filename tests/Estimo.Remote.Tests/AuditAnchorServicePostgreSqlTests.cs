@@ -101,6 +101,7 @@ public sealed class AuditAnchorServicePostgreSqlTests : IAsyncLifetime
         services.GetRequiredService<AuditAnchorExporter>(),
         TimeProvider.System,
         services.GetRequiredService<IOptions<AuditAnchorOptions>>(),
+        new AuditAnchorRunState(),
         new CapturingLogger<AuditAnchorService>());
 
     [Fact]

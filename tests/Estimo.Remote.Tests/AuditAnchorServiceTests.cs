@@ -3,6 +3,9 @@ using Estimo.Remote.Tests.Support;
 using Estimo.Storage;
 using Estimo.Storage.Access;
 using Estimo.Storage.Security;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;
@@ -102,7 +105,7 @@ public sealed class AuditAnchorServiceTests : IAsyncDisposable
     {
         await using var provider = await BuildAsync("01:00:00");
         var service = Service(provider, new CapturingLogger<AuditAnchorService>());
-        var check = new AuditAnchorHealthCheck(provider.GetRequiredService<AuditAnchorExporter>(), _time, provider.GetRequiredService<IOptions<AuditAnchorOptions>>());
+        var check = new AuditAnchorHealthCheck(provider.GetRequiredService<AuditAnchorExporter>(), _time, provider.GetRequiredService<IOptions<AuditAnchorOptions>>(), provider.GetRequiredService<AuditAnchorRunState>());
         await AppendAsync(provider, 2);
 
         var fresh = await check.CheckHealthAsync(new Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckContext(), Ct);
@@ -116,6 +119,43 @@ public sealed class AuditAnchorServiceTests : IAsyncDisposable
         Assert.Equal(Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Degraded, stale.Status);
         Assert.Equal(Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Healthy, anchored.Status);
         Assert.Equal(2L, anchored.Data["lastAnchoredSequence"]);
+    }
+
+    [Fact]
+    public async Task AnS3BucketWithoutObjectLock_IsAClearWarning_AndDegradesTheHealthDetailAtOnce_UntilAnExportSucceeds()
+    {
+        await using var s3 = await ObjectLockLessS3.StartAsync();
+        await using var provider = await BuildAsync("01:00:00", new Dictionary<string, string?>
+        {
+            ["Backups:Target"] = "S3",
+            ["Backups:S3:Bucket"] = "estimo-backups",
+            ["Backups:S3:Region"] = "ap-southeast-2",
+            ["Backups:S3:KmsKeyId"] = "alias/estimo",
+            ["Backups:S3:ServiceUrl"] = s3.Url.ToString(),
+            ["Backups:S3:ForcePathStyle"] = "true",
+        });
+        var log = new CapturingLogger<AuditAnchorService>();
+        var service = Service(provider, log);
+        var check = new AuditAnchorHealthCheck(provider.GetRequiredService<AuditAnchorExporter>(), _time, provider.GetRequiredService<IOptions<AuditAnchorOptions>>(), provider.GetRequiredService<AuditAnchorRunState>());
+        await AppendAsync(provider, 1);
+
+        var refused = await service.RunOnceAsync(Ct);
+        var degraded = await check.CheckHealthAsync(new Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckContext(), Ct);
+        s3.ObjectLockEnabled = true; // the bucket is fixed (in reality: recreated with Object Lock)
+        var retried = await service.RunOnceAsync(Ct);
+        var healthy = await check.CheckHealthAsync(new Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckContext(), Ct);
+
+        Assert.Null(refused);
+        var warning = Assert.Single(log.Entries, e => e.Level == LogLevel.Warning);
+        Assert.StartsWith("Exporting the audit anchor failed: the anchor store refused write-once retention. S3 PutObject of audit anchor audit-anchors/00000000000000000001.json on bucket estimo-backups was refused: InvalidRequest (HTTP 400", warning.Message, StringComparison.Ordinal);
+        Assert.Contains("the bucket must be created with Object Lock enabled", warning.Message, StringComparison.Ordinal);
+        Assert.Equal(Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Degraded, degraded.Status); // no two-interval wait
+        Assert.StartsWith("Audit anchors cannot be stored write-once: S3 PutObject of audit anchor", degraded.Description, StringComparison.Ordinal);
+        Assert.Equal("AuditAnchorRetentionException", degraded.Data["lastFailure"]);
+        Assert.Equal(AuditAnchorOutcome.Exported, retried);
+        Assert.Equal(Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Healthy, healthy.Status);
+        Assert.False(healthy.Data.ContainsKey("lastFailure"));
+        Assert.Equal("COMPLIANCE", s3.LastLockMode);
     }
 
     [Theory]
@@ -139,7 +179,7 @@ public sealed class AuditAnchorServiceTests : IAsyncDisposable
         }
     }
 
-    private async Task<ServiceProvider> BuildAsync(string interval)
+    private async Task<ServiceProvider> BuildAsync(string interval, IDictionary<string, string?>? extra = null)
     {
         var settings = new Dictionary<string, string?>
         {
@@ -147,8 +187,14 @@ public sealed class AuditAnchorServiceTests : IAsyncDisposable
             ["Backups:Directory"] = Path.Combine(_root, "backups"),
             ["Audit:AnchorInterval"] = interval,
         };
+        foreach (var (key, value) in extra ?? new Dictionary<string, string?>())
+        {
+            settings[key] = value;
+        }
+
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
         var services = new ServiceCollection();
+        services.AddSingleton<Amazon.Runtime.AWSCredentials>(new Amazon.Runtime.BasicAWSCredentials("AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"));
         services.AddSingleton<TimeProvider>(_time);
         services.AddSingleton<IConfiguration>(configuration);
         services.AddEstimoStorage(configuration);
@@ -159,7 +205,7 @@ public sealed class AuditAnchorServiceTests : IAsyncDisposable
     }
 
     private AuditAnchorService Service(IServiceProvider provider, CapturingLogger<AuditAnchorService> log) => new(
-        provider.GetRequiredService<AuditAnchorExporter>(), _time, provider.GetRequiredService<IOptions<AuditAnchorOptions>>(), log);
+        provider.GetRequiredService<AuditAnchorExporter>(), _time, provider.GetRequiredService<IOptions<AuditAnchorOptions>>(), provider.GetRequiredService<AuditAnchorRunState>(), log);
 
     internal static async Task AppendAsync(IServiceProvider provider, int count)
     {
@@ -202,5 +248,62 @@ public sealed class AuditAnchorServiceTests : IAsyncDisposable
         }
 
         return ValueTask.CompletedTask;
+    }
+
+    /// <summary>
+    /// Just enough S3 on loopback for the anchor export: ListObjectsV2 answers empty, and a PUT
+    /// with Object Lock headers is refused with S3's <c>400 InvalidRequest</c> while
+    /// <see cref="ObjectLockEnabled"/> is false (the full contract test is in Estimo.Storage.Tests).
+    /// </summary>
+    private sealed class ObjectLockLessS3 : IAsyncDisposable
+    {
+        private readonly WebApplication _app;
+
+        private ObjectLockLessS3(WebApplication app) => _app = app;
+
+        public Uri Url { get; private set; } = null!;
+
+        public bool ObjectLockEnabled { get; set; }
+
+        public string? LastLockMode { get; private set; }
+
+        public static async Task<ObjectLockLessS3> StartAsync()
+        {
+            var builder = WebApplication.CreateSlimBuilder();
+            builder.WebHost.UseUrls("http://127.0.0.1:0");
+            builder.Logging.ClearProviders();
+            var app = builder.Build();
+            var server = new ObjectLockLessS3(app);
+            app.Run(server.HandleAsync);
+            await app.StartAsync();
+            server.Url = new Uri(app.Urls.First());
+            return server;
+        }
+
+        public async ValueTask DisposeAsync() => await _app.DisposeAsync();
+
+        private async Task HandleAsync(HttpContext context)
+        {
+            await context.Request.Body.CopyToAsync(Stream.Null);
+            if (context.Request.Method == "PUT")
+            {
+                if (!ObjectLockEnabled && context.Request.Headers.ContainsKey("x-amz-object-lock-mode"))
+                {
+                    context.Response.StatusCode = 400;
+                    context.Response.ContentType = "application/xml";
+                    await context.Response.WriteAsync(
+                        "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>InvalidRequest</Code><Message>Bucket is missing Object Lock Configuration</Message><RequestId>r1</RequestId></Error>");
+                    return;
+                }
+
+                LastLockMode = context.Request.Headers["x-amz-object-lock-mode"].ToString();
+                context.Response.Headers.ETag = "\"e\"";
+                return;
+            }
+
+            context.Response.ContentType = "application/xml";
+            await context.Response.WriteAsync(
+                "<?xml version=\"1.0\" encoding=\"UTF-8\"?><ListBucketResult xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"><Name>estimo-backups</Name><KeyCount>0</KeyCount><MaxKeys>1000</MaxKeys><IsTruncated>false</IsTruncated></ListBucketResult>");
+        }
     }
 }

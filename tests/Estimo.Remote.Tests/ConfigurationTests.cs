@@ -78,6 +78,7 @@ public sealed class ConfigurationTests
             "--Backups:S3:Region=eu-west-1",
             "--Backups:Retention:DailyDays=0",
             "--Backups:S3:AnchorPrefix=backups/anchors/",
+            "--Backups:S3:AnchorRetention=3651.00:00:00",
             "--Audit:AnchorInterval=every hour",
             "--Logs:Console=false");
 
@@ -88,6 +89,7 @@ public sealed class ConfigurationTests
         Assert.Contains("Backups:S3:Region", stderr, StringComparison.Ordinal);
         Assert.Contains("Backups:Retention:DailyDays", stderr, StringComparison.Ordinal);
         Assert.Contains("Backups:S3:AnchorPrefix must be a non-empty prefix of its own", stderr, StringComparison.Ordinal);
+        Assert.Contains("Backups:S3:AnchorRetention must be between 1 and 3650 days", stderr, StringComparison.Ordinal);
         Assert.Contains("Audit:AnchorInterval 'every hour' must be a time span", stderr, StringComparison.Ordinal);
         Assert.DoesNotContain("   at ", stderr, StringComparison.Ordinal);
     }

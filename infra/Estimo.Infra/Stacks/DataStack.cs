@@ -134,6 +134,12 @@ public sealed class DataStack : ResidentStack
             EnforceSSL = true,
             MinimumTLSVersion = 1.2,
             Versioned = true,
+
+            // Object Lock can only be switched on when a bucket is created. It is on so the remote
+            // can write exported audit anchors in COMPLIANCE mode (Backups:S3:AnchorRetention);
+            // there is deliberately NO default retention: backups and the key escrow must stay
+            // deletable by retention, purge and the lifecycle rules below (see docs/access.md).
+            ObjectLockEnabled = true,
             BlockPublicAccess = BlockPublicAccess.BLOCK_ALL,
             ObjectOwnership = ObjectOwnership.BUCKET_OWNER_ENFORCED,
             RemovalPolicy = RemovalPolicy.RETAIN,

@@ -164,15 +164,19 @@ public sealed class ServiceStack : ResidentStack
 
         // Exported audit anchors catch a rewritten or truncated audit log only while whoever can
         // write the database cannot remove them: the task role may add anchors but never delete
-        // one (nor a version of one, nor loosen its retention). An explicit deny beats the
-        // grant above. The bucket is versioned and no lifecycle rule covers this prefix, so an
-        // overwrite leaves the earlier version in place. Object Lock on the bucket is stronger
-        // still (see docs/access.md).
+        // one (nor a version of one, nor lift a governance lock or place a legal hold). An
+        // explicit deny beats the grant above. The bucket is versioned and no lifecycle rule
+        // covers this prefix, so an overwrite leaves the earlier version in place. On top of this
+        // the remote writes each anchor under Object Lock in COMPLIANCE mode (the bucket has
+        // Object Lock enabled, see DataStack), which not even an account administrator can lift
+        // (see docs/access.md). s3:PutObjectRetention stays allowed: S3 authorizes a PutObject
+        // carrying x-amz-object-lock-* headers as PutObjectRetention too, and a COMPLIANCE
+        // retention can only ever be extended, never shortened, so allowing it loosens nothing.
         TaskDefinition.TaskRole.AddToPrincipalPolicy(new Amazon.CDK.AWS.IAM.PolicyStatement(new Amazon.CDK.AWS.IAM.PolicyStatementProps
         {
             Sid = "AuditAnchorsAreWriteOnce",
             Effect = Amazon.CDK.AWS.IAM.Effect.DENY,
-            Actions = ["s3:DeleteObject", "s3:DeleteObjectVersion", "s3:PutObjectRetention", "s3:PutObjectLegalHold", "s3:BypassGovernanceRetention"],
+            Actions = ["s3:DeleteObject", "s3:DeleteObjectVersion", "s3:PutObjectLegalHold", "s3:BypassGovernanceRetention"],
             Resources = [data.BackupBucket.ArnForObjects(AuditAnchorPrefix + "*")],
         }));
 

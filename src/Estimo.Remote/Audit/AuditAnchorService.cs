@@ -7,12 +7,15 @@ namespace Estimo.Remote.Audit;
 /// Every <c>Audit:AnchorInterval</c> (1 hour by default) signs the audit chain's head and exports
 /// the anchor to the backup target (<see cref="AuditAnchorExporter"/>): only when the head moved,
 /// and on one instance at a time. A failure logs a warning naming the exception type only and
-/// the next interval tries again; the host never stops for it.
+/// the next interval tries again; the host never stops for it. When the anchor store refuses
+/// write-once retention (an S3 bucket without Object Lock) the warning says so, with the store's
+/// message (bucket and S3 error code), and the health detail turns Degraded at once.
 /// </summary>
 internal sealed partial class AuditAnchorService(
     AuditAnchorExporter exporter,
     TimeProvider time,
     IOptions<AuditAnchorOptions> options,
+    AuditAnchorRunState state,
     ILogger<AuditAnchorService> log) : BackgroundService
 {
     private PeriodicTimer? _timer;
@@ -66,11 +69,21 @@ internal sealed partial class AuditAnchorService(
                 Anchored(log, run.Anchor!.Sequence, exporter.Description);
             }
 
+            state.Succeeded();
             return run.Outcome;
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
-            AnchoringFailed(log, ex.GetType().Name);
+            state.Failed(time.GetUtcNow(), ex);
+            if (ex is Estimo.Storage.Backups.AuditAnchorRetentionException refused)
+            {
+                AnchorRetentionRefused(log, refused.Message);
+            }
+            else
+            {
+                AnchoringFailed(log, ex.GetType().Name);
+            }
+
             return null;
         }
     }
@@ -83,6 +96,9 @@ internal sealed partial class AuditAnchorService(
 
     [LoggerMessage(3272, LogLevel.Warning, "Anchoring the audit chain failed ({ExceptionType}); the next interval tries again")]
     private static partial void AnchoringFailed(ILogger logger, string exceptionType);
+
+    [LoggerMessage(3273, LogLevel.Warning, "Exporting the audit anchor failed: the anchor store refused write-once retention. {Reason}")]
+    private static partial void AnchorRetentionRefused(ILogger logger, string reason);
 }
 
 /// <summary>Registers periodic audit anchoring in the remote.</summary>
@@ -92,6 +108,7 @@ internal static class AuditAnchorServiceCollectionExtensions
     {
         services.AddOptions<AuditAnchorOptions>().BindConfiguration(AuditAnchorOptions.SectionName).ValidateOnStart();
         services.AddSingleton<IValidateOptions<AuditAnchorOptions>, AuditAnchorOptionsValidator>();
+        services.AddSingleton<AuditAnchorRunState>();
         services.AddHostedService<AuditAnchorService>();
         services.AddHealthChecks().AddCheck<AuditAnchorHealthCheck>("audit-anchors");
         return services;

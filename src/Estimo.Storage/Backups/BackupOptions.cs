@@ -60,11 +60,23 @@ public sealed class S3BackupOptions
     public string EscrowPrefix { get; set; } = "key-escrow/";
 
     /// <summary>
-    /// Key prefix of exported audit-chain anchors. Put it under S3 Object Lock (compliance mode)
-    /// or deny the task role <c>s3:DeleteObject</c> on it (see docs/access.md): anchors only catch
-    /// a rewritten audit log while whoever can write the database cannot delete them.
+    /// Key prefix of exported audit-chain anchors. Each is written under S3 Object Lock
+    /// (compliance mode, <see cref="AnchorRetention"/>) and the task role is denied
+    /// <c>s3:DeleteObject</c> on it (see docs/access.md): anchors only catch a rewritten audit log
+    /// while whoever can write the database cannot delete them.
     /// </summary>
     public string AnchorPrefix { get; set; } = "audit-anchors/";
+
+    /// <summary>
+    /// How long each exported anchor is write-once: anchors are written with S3 Object Lock in
+    /// COMPLIANCE mode, retained until their upload time plus this (no one, the root account
+    /// included, can delete or shorten it before then). Between 1 and 3650 days; 400 by default
+    /// (more than a year of audit history stays provable). Needs a bucket created with Object
+    /// Lock enabled; backups and the key escrow are never locked.
+    /// </summary>
+    public TimeSpan AnchorRetention { get; set; } = DefaultAnchorRetention;
+
+    public static readonly TimeSpan DefaultAnchorRetention = TimeSpan.FromDays(400);
 
     /// <summary>The KMS key (ARN or id) S3 encrypts objects under (SSE-KMS).</summary>
     public string? KmsKeyId { get; set; }

@@ -65,6 +65,11 @@ internal sealed class BackupOptionsValidator(IConfiguration configuration) : IVa
             {
                 errors.Add("Backups:S3:AnchorPrefix must be a non-empty prefix of its own, outside Backups:S3:Prefix and Backups:S3:EscrowPrefix (it needs Object Lock, and backup retention must never reach it).");
             }
+
+            if (s3.AnchorRetention < TimeSpan.FromDays(1) || s3.AnchorRetention > TimeSpan.FromDays(3650))
+            {
+                errors.Add("Backups:S3:AnchorRetention must be between 1 and 3650 days (e.g. 400.00:00:00).");
+            }
         }
 
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);

@@ -6,9 +6,10 @@ namespace Estimo.Storage.Backups;
 /// Exported audit-chain anchors, kept where backups go but under a name space of their own
 /// (<c>audit-anchors/</c> in the backup directory; <c>Backups:S3:AnchorPrefix</c> in S3), one
 /// small object per anchor, <c>&lt;sequence, 20 digits&gt;.json</c> holding the anchor's JSON
-/// line. Backup retention never lists or deletes them. In AWS the prefix belongs under S3
-/// Object Lock (or a bucket the task role cannot delete from): an anchor is only worth
-/// something while someone with database access cannot remove it.
+/// line. Backup retention never lists or deletes them. In S3 each anchor is written under
+/// Object Lock in compliance mode (<c>Backups:S3:AnchorRetention</c>) and the task role cannot
+/// delete under the prefix: an anchor is only worth something while someone with database
+/// access cannot remove it.
 /// </summary>
 public interface IAuditAnchorStore
 {

@@ -13,18 +13,23 @@ namespace Estimo.Storage.Backups;
 /// directory (encrypted, 0600) and removed afterwards. The key escrow lives under its own
 /// prefix, which must not keep noncurrent versions (see docs/operations.md). Every S3 failure
 /// becomes one <see cref="BackupException"/> naming the operation, the bucket and the S3 error code.
-/// Exported audit anchors are small objects under <see cref="S3BackupOptions.AnchorPrefix"/>.
+/// Exported audit anchors are small objects under <see cref="S3BackupOptions.AnchorPrefix"/>,
+/// written with S3 Object Lock in COMPLIANCE mode until now + <see cref="S3BackupOptions.AnchorRetention"/>
+/// (backups and the escrow never carry a lock: retention and purge must delete them). The SDK
+/// sends a CRC32 checksum with every PUT, which S3 requires of a PUT with Object Lock headers.
 /// </summary>
 public sealed class S3BackupTarget : IBackupTarget, IAuditAnchorStore, IDisposable
 {
     private readonly AmazonS3Client _s3;
     private readonly S3BackupOptions _options;
     private readonly string _workDirectory;
+    private readonly TimeProvider _time;
 
-    public S3BackupTarget(S3BackupOptions options, string workDirectory, AWSCredentials? credentials = null)
+    public S3BackupTarget(S3BackupOptions options, string workDirectory, AWSCredentials? credentials = null, TimeProvider? time = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         _options = options;
+        _time = time ?? TimeProvider.System;
         _workDirectory = workDirectory;
         var config = new AmazonS3Config { MaxErrorRetry = 2, Timeout = TimeSpan.FromMinutes(5), ForcePathStyle = options.ForcePathStyle };
         if (options.ServiceUrl is { } url)
@@ -132,8 +137,31 @@ public sealed class S3BackupTarget : IBackupTarget, IAuditAnchorStore, IDisposab
             ServerSideEncryptionMethod = ServerSideEncryptionMethod.AWSKMS,
             ServerSideEncryptionKeyManagementServiceKeyId = _options.KmsKeyId,
             ContentType = "application/json",
+
+            // Write-once for the retention: not even the root account can delete or overwrite
+            // this version before the date (an overwrite only adds a newer version).
+            ObjectLockMode = ObjectLockMode.Compliance,
+            ObjectLockRetainUntilDate = _time.GetUtcNow().UtcDateTime + _options.AnchorRetention,
+            ChecksumAlgorithm = ChecksumAlgorithm.CRC32,
         };
-        await CallAsync("PutObject", () => _s3.PutObjectAsync(request, cancellationToken));
+        try
+        {
+            await _s3.PutObjectAsync(request, cancellationToken);
+        }
+        catch (AmazonS3Exception ex) when (ex.StatusCode == HttpStatusCode.BadRequest && ex.ErrorCode == "InvalidRequest")
+        {
+            throw new AuditAnchorRetentionException(
+                $"S3 PutObject of audit anchor {request.Key} on bucket {_options.Bucket} was refused: InvalidRequest (HTTP 400, \"{OneLine(ex.Message)}\"). "
+                + "Anchors are written with Object Lock (COMPLIANCE); the bucket must be created with Object Lock enabled (see docs/access.md).", ex);
+        }
+        catch (AmazonServiceException ex)
+        {
+            throw Failure("PutObject", ex);
+        }
+        catch (AmazonClientException ex)
+        {
+            throw Failure("PutObject", ex);
+        }
     }
 
     public async Task<bool> HasAnchorAsync(long sequence, CancellationToken cancellationToken)
@@ -195,6 +223,12 @@ public sealed class S3BackupTarget : IBackupTarget, IAuditAnchorStore, IDisposab
 
     private BackupException Failure(string operation, AmazonClientException ex) =>
         new($"S3 {operation} on bucket {_options.Bucket} failed: {ex.Message.Split('\n')[0].Trim()}", ex);
+
+    private static string OneLine(string? text)
+    {
+        var line = (text ?? string.Empty).Split('\n')[0].Trim();
+        return line.Length <= 200 ? line : line[..200];
+    }
 
     public void Dispose() => _s3.Dispose();
 

@@ -1,13 +1,15 @@
 using Amazon.Runtime;
 using Estimo.Storage.Backups;
 using Estimo.Storage.Tests.Support;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Estimo.Storage.Tests.Backups;
 
 /// <summary>
 /// The S3 backup target through the real AWS SDK against <see cref="FakeS3Server"/>: a
 /// <b>contract test</b> of the calls and headers Estimo uses (PutObject with SSE-KMS,
-/// ListObjectsV2, GetObject, DeleteObject, S3's error format), not a test of S3 itself.
+/// ListObjectsV2, GetObject, DeleteObject, S3's error format, Object Lock headers on audit
+/// anchors and the checksum S3 requires with them), not a test of S3 itself.
 /// </summary>
 public sealed class S3BackupTargetContractTests : IAsyncLifetime
 {
@@ -16,6 +18,7 @@ public sealed class S3BackupTargetContractTests : IAsyncLifetime
     private readonly SqliteStorageFixture _fixture = new();
     private FakeS3Server _s3 = null!;
     private S3BackupTarget _target = null!;
+    private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 11, 29, 3, 17, 42, TimeSpan.Zero));
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
@@ -23,10 +26,18 @@ public sealed class S3BackupTargetContractTests : IAsyncLifetime
     {
         await _fixture.InitializeAsync();
         _s3 = await FakeS3Server.StartAsync();
-        _target = new S3BackupTarget(
-            new S3BackupOptions { Bucket = "estimo-backups", Region = "ap-southeast-2", KmsKeyId = KmsKey, ServiceUrl = _s3.Url, ForcePathStyle = true },
-            _fixture.BackupDirectory,
-            new BasicAWSCredentials("AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"));
+        _target = Target(retention: null);
+    }
+
+    private S3BackupTarget Target(TimeSpan? retention)
+    {
+        var options = new S3BackupOptions { Bucket = "estimo-backups", Region = "ap-southeast-2", KmsKeyId = KmsKey, ServiceUrl = _s3.Url, ForcePathStyle = true };
+        if (retention is { } value)
+        {
+            options.AnchorRetention = value;
+        }
+
+        return new S3BackupTarget(options, _fixture.BackupDirectory, new BasicAWSCredentials("AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"), _time);
     }
 
     public async ValueTask DisposeAsync()
@@ -121,5 +132,76 @@ public sealed class S3BackupTargetContractTests : IAsyncLifetime
         var missing = await Assert.ThrowsAsync<BackupException>(() => backups.VerifyAsync("estimo-20260101T030000Z", Ct));
 
         Assert.Contains("does not exist in s3://estimo-backups/backups/", missing.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(null, 400)]
+    [InlineData(30, 30)]
+    public async Task AnAnchorPut_IsLockedInComplianceMode_UntilNowPlusTheRetention_AndCarriesACrc32Checksum(int? configuredDays, int expectedDays)
+    {
+        using var configured = configuredDays is { } days ? Target(TimeSpan.FromDays(days)) : null;
+        var target = configured ?? _target;
+        var anchor = new Estimo.Storage.Security.AuditAnchor(42, new string('b', 64), "local-1", "d3JhcHBlZA==", new string('c', 64));
+
+        await target.PutAnchorAsync(anchor, Ct);
+
+        var put = Assert.Single(_s3.PutRequests);
+        Assert.Equal("audit-anchors/00000000000000000042.json", put.Key);
+        Assert.Equal("COMPLIANCE", put.ObjectLockMode);
+        Assert.Equal(_time.GetUtcNow().AddDays(expectedDays), put.ObjectLockRetainUntil!.Value, TimeSpan.FromSeconds(1));
+        Assert.Equal(FakeS3Server.Crc32Of(_s3.Objects["estimo-backups/" + put.Key]), put.Checksums["x-amz-checksum-crc32"]); // the fake also rejects a wrong one
+        Assert.False(put.Headers.ContainsKey("x-amz-object-lock-legal-hold"));
+    }
+
+    [Fact]
+    public async Task BackupAndEscrowPuts_CarryNoObjectLock_SoRetentionAndPurgeCanDeleteThem()
+    {
+        await BackupTestData.SeedAsync(_fixture, 1, 2, Ct);
+        var backups = BackupContractTests<SqliteStorageFixture>.BuildService(_fixture, target: _target);
+
+        await backups.BackupAsync("alice", null, Ct);
+
+        Assert.Equal(2, _s3.PutRequests.Count);
+        Assert.Contains(_s3.PutRequests, p => p.Key.StartsWith("backups/", StringComparison.Ordinal));
+        Assert.Contains(_s3.PutRequests, p => p.Key == "key-escrow/key-escrow.estimo-escrow");
+        Assert.All(_s3.PutRequests, p => Assert.DoesNotContain(p.Headers.Keys, h => h.StartsWith("x-amz-object-lock-", StringComparison.Ordinal)));
+    }
+
+    [Fact]
+    public async Task ABucketWithoutObjectLock_RefusesTheAnchor_AsOneClearError_WhileBackupsStillWork()
+    {
+        _s3.ObjectLockEnabled = false;
+        await BackupTestData.SeedAsync(_fixture, 1, 1, Ct);
+        var backups = BackupContractTests<SqliteStorageFixture>.BuildService(_fixture, target: _target);
+        var anchor = new Estimo.Storage.Security.AuditAnchor(7, new string('b', 64), "local-1", "d3JhcHBlZA==", new string('c', 64));
+
+        var refused = await Assert.ThrowsAsync<AuditAnchorRetentionException>(() => _target.PutAnchorAsync(anchor, Ct));
+        var backup = await backups.BackupAsync("alice", null, Ct);
+
+        Assert.Equal(
+            "S3 PutObject of audit anchor audit-anchors/00000000000000000007.json on bucket estimo-backups was refused: InvalidRequest (HTTP 400, \"Bucket is missing Object Lock Configuration\"). "
+            + "Anchors are written with Object Lock (COMPLIANCE); the bucket must be created with Object Lock enabled (see docs/access.md).",
+            refused.Message);
+        Assert.IsAssignableFrom<BackupException>(refused);
+        Assert.DoesNotContain(_s3.Objects.Keys, k => k.Contains("audit-anchors/", StringComparison.Ordinal));
+        Assert.False(await _target.HasAnchorAsync(7, Ct));
+        Assert.Contains($"estimo-backups/backups/{backup.Id}.estimo-backup", _s3.Objects.Keys);
+    }
+
+    [Fact]
+    public async Task AnAnchorPutWithoutAChecksum_WouldBeRefusedByS3_TheFakeEnforcesIt()
+    {
+        // Guards the guard: the fake must refuse an Object Lock PUT that has no checksum,
+        // otherwise the checksum assertion above proves less than it claims.
+        using var http = new HttpClient();
+        using var request = new HttpRequestMessage(HttpMethod.Put, new Uri(_s3.Url, "estimo-backups/audit-anchors/x.json")) { Content = new ByteArrayContent("{}"u8.ToArray()) };
+        request.Headers.Add("x-amz-object-lock-mode", "COMPLIANCE");
+        request.Headers.Add("x-amz-object-lock-retain-until-date", "2027-01-01T00:00:00Z");
+
+        using var response = await http.SendAsync(request, Ct);
+
+        Assert.Equal(System.Net.HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains("<Code>InvalidRequest</Code>", await response.Content.ReadAsStringAsync(Ct), StringComparison.Ordinal);
+        Assert.Empty(_s3.Objects);
     }
 }

@@ -18,7 +18,12 @@ namespace Estimo.Storage.Tests.Support;
 /// encoding is decoded as S3 does), <c>GET /bucket/key</c>, <c>DELETE /bucket/key</c>, and
 /// <c>GET /bucket?list-type=2&amp;prefix=…</c> (ListObjectsV2, XML), errors as S3's XML
 /// <c>&lt;Error&gt;&lt;Code&gt;…</c>. It is a contract test double, not S3: it records the
-/// server-side-encryption headers each PUT carried so tests can check them.
+/// server-side-encryption headers each PUT carried so tests can check them, and every PUT's
+/// headers and aws-chunked trailers (<see cref="PutRequests"/>). Object Lock as S3 documents it:
+/// a PUT with <c>x-amz-object-lock-*</c> headers is refused with <c>400 InvalidRequest</c> when
+/// the bucket has no Object Lock (<see cref="ObjectLockEnabled"/> false) or when it carries
+/// neither <c>Content-MD5</c> nor an <c>x-amz-checksum-*</c> value (header or trailer); a
+/// CRC32 checksum that does not match the content is <c>400 BadDigest</c>.
 /// </summary>
 public sealed class FakeS3Server : IAsyncDisposable
 {
@@ -33,6 +38,12 @@ public sealed class FakeS3Server : IAsyncDisposable
 
     /// <summary>Every PutObject: key, x-amz-server-side-encryption, x-amz-server-side-encryption-aws-kms-key-id.</summary>
     public ConcurrentQueue<(string Key, string? Sse, string? KmsKeyId)> Puts { get; } = new();
+
+    /// <summary>Every PutObject with all its headers and aws-chunked trailers (names lower case).</summary>
+    public ConcurrentQueue<FakeS3Put> PutRequests { get; } = new();
+
+    /// <summary>Whether the bucket was created with Object Lock enabled (true by default).</summary>
+    public bool ObjectLockEnabled { get; set; } = true;
 
     /// <summary>When set, every request of this method fails with (HTTP status, S3 error code).</summary>
     public (string Method, int Status, string Code)? FailWith { get; set; }
@@ -72,11 +83,36 @@ public sealed class FakeS3Server : IAsyncDisposable
                 using var buffer = new MemoryStream();
                 await context.Request.Body.CopyToAsync(buffer);
                 var body = buffer.ToArray();
+                var trailers = new Dictionary<string, string>(StringComparer.Ordinal);
                 var contentSha = context.Request.Headers["x-amz-content-sha256"].ToString();
                 if (context.Request.Headers.ContentEncoding.ToString().Contains("aws-chunked", StringComparison.Ordinal)
                     || contentSha.StartsWith("STREAMING-", StringComparison.Ordinal))
                 {
-                    body = DecodeAwsChunked(body);
+                    body = DecodeAwsChunked(body, trailers);
+                }
+
+                var headers = context.Request.Headers.ToDictionary(h => h.Key.ToLowerInvariant(), h => h.Value.ToString(), StringComparer.Ordinal);
+                var put = new FakeS3Put(key, headers, trailers);
+                PutRequests.Enqueue(put);
+                if (put.Checksums.TryGetValue("x-amz-checksum-crc32", out var crc32) && crc32 != Crc32Of(body))
+                {
+                    await ErrorAsync(context, 400, "BadDigest", "The CRC32 you specified did not match the calculated checksum.");
+                    return;
+                }
+
+                if (put.ObjectLockMode is not null || put.ObjectLockRetainUntil is not null)
+                {
+                    if (!ObjectLockEnabled)
+                    {
+                        await ErrorAsync(context, 400, "InvalidRequest", "Bucket is missing Object Lock Configuration");
+                        return;
+                    }
+
+                    if (!put.HasChecksum)
+                    {
+                        await ErrorAsync(context, 400, "InvalidRequest", "Content-MD5 OR x-amz-checksum- HTTP header is required for Put Object requests with Object Lock parameters");
+                        return;
+                    }
                 }
 
                 Puts.Enqueue((key, context.Request.Headers["x-amz-server-side-encryption"].FirstOrDefault(), context.Request.Headers["x-amz-server-side-encryption-aws-kms-key-id"].FirstOrDefault()));
@@ -123,8 +159,16 @@ public sealed class FakeS3Server : IAsyncDisposable
         }
     }
 
+    /// <summary>S3's x-amz-checksum-crc32: the big-endian CRC-32 of the content, base64.</summary>
+    public static string Crc32Of(byte[] content)
+    {
+        var value = new byte[4];
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(value, System.IO.Hashing.Crc32.HashToUInt32(content));
+        return Convert.ToBase64String(value);
+    }
+
     /// <summary>aws-chunked: "hex-size[;chunk-signature=…]\r\n" data "\r\n" …, a zero-size chunk, then trailers.</summary>
-    private static byte[] DecodeAwsChunked(byte[] body)
+    private static byte[] DecodeAwsChunked(byte[] body, Dictionary<string, string> trailers)
     {
         var output = new MemoryStream();
         var at = 0;
@@ -136,6 +180,15 @@ public sealed class FakeS3Server : IAsyncDisposable
             at = lineEnd + 2;
             if (size == 0)
             {
+                foreach (var line in Encoding.ASCII.GetString(body, at, body.Length - at).Split("\r\n", StringSplitOptions.RemoveEmptyEntries))
+                {
+                    var colon = line.IndexOf(':', StringComparison.Ordinal);
+                    if (colon > 0)
+                    {
+                        trailers[line[..colon].Trim().ToLowerInvariant()] = line[(colon + 1)..].Trim();
+                    }
+                }
+
                 return output.ToArray();
             }
 
@@ -144,11 +197,30 @@ public sealed class FakeS3Server : IAsyncDisposable
         }
     }
 
-    private static async Task ErrorAsync(HttpContext context, int status, string code)
+    private static async Task ErrorAsync(HttpContext context, int status, string code, string? message = null)
     {
         context.Response.StatusCode = status;
         context.Response.ContentType = "application/xml";
         await context.Response.WriteAsync(
-            $"<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>{code}</Code><Message>Injected {code}.</Message><RequestId>r1</RequestId><HostId>h1</HostId></Error>");
+            $"<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>{code}</Code><Message>{SecurityElement.Escape(message ?? $"Injected {code}.")}</Message><RequestId>r1</RequestId><HostId>h1</HostId></Error>");
     }
+}
+
+/// <summary>One PutObject as the fake received it: the key, every header and every aws-chunked trailer (names lower case).</summary>
+public sealed record FakeS3Put(string Key, IReadOnlyDictionary<string, string> Headers, IReadOnlyDictionary<string, string> Trailers)
+{
+    public string? ObjectLockMode => Headers.GetValueOrDefault("x-amz-object-lock-mode");
+
+    /// <summary>x-amz-object-lock-retain-until-date, parsed (ISO 8601, UTC).</summary>
+    public DateTimeOffset? ObjectLockRetainUntil => Headers.TryGetValue("x-amz-object-lock-retain-until-date", out var value)
+        ? DateTimeOffset.Parse(value, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal)
+        : null;
+
+    /// <summary>The x-amz-checksum-* values sent, as header or as trailer, by name.</summary>
+    public IReadOnlyDictionary<string, string> Checksums => Headers.Concat(Trailers)
+        .Where(h => h.Key.StartsWith("x-amz-checksum-", StringComparison.Ordinal) && h.Key != "x-amz-checksum-type" && h.Value.Length > 0)
+        .ToDictionary(h => h.Key, h => h.Value, StringComparer.Ordinal);
+
+    /// <summary>Content-MD5 or an x-amz-checksum-* value: what S3 requires of an Object Lock PUT.</summary>
+    public bool HasChecksum => Headers.ContainsKey("content-md5") || Checksums.Count > 0;
 }
