@@ -29,26 +29,7 @@ internal sealed class BackupLocks(StorageOptions storage, string dataDirectory)
     {
         if (storage.Provider == StorageProvider.PostgreSql)
         {
-            var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(storage.PostgreSqlConnectionString()) { Pooling = false }.ConnectionString);
-            try
-            {
-                await connection.OpenAsync(cancellationToken);
-                await using var command = new NpgsqlCommand("SELECT pg_try_advisory_lock(@key)", connection);
-                command.Parameters.AddWithValue("key", key);
-                if (await command.ExecuteScalarAsync(cancellationToken) is true)
-                {
-                    // Closing the session releases the lock, even if the process dies.
-                    return connection;
-                }
-            }
-            catch
-            {
-                await connection.DisposeAsync();
-                throw;
-            }
-
-            await connection.DisposeAsync();
-            return null;
+            return await TryAdvisoryLockAsync("pg_try_advisory_lock", key, applicationName: null, cancellationToken);
         }
 
         Directory.CreateDirectory(dataDirectory);
@@ -72,30 +53,7 @@ internal sealed class BackupLocks(StorageOptions storage, string dataDirectory)
     {
         if (storage.Provider == StorageProvider.PostgreSql)
         {
-            var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(storage.PostgreSqlConnectionString())
-            {
-                Pooling = false,
-                ApplicationName = applicationName,
-            }.ConnectionString);
-            try
-            {
-                await connection.OpenAsync(cancellationToken);
-                await using var command = new NpgsqlCommand(
-                    exclusive ? "SELECT pg_try_advisory_lock(@key)" : "SELECT pg_try_advisory_lock_shared(@key)", connection);
-                command.Parameters.AddWithValue("key", InUseKey);
-                if (await command.ExecuteScalarAsync(cancellationToken) is true)
-                {
-                    return connection;
-                }
-            }
-            catch
-            {
-                await connection.DisposeAsync();
-                throw;
-            }
-
-            await connection.DisposeAsync();
-            return null;
+            return await TryAdvisoryLockAsync(exclusive ? "pg_try_advisory_lock" : "pg_try_advisory_lock_shared", InUseKey, applicationName, cancellationToken);
         }
 
         Directory.CreateDirectory(dataDirectory);
@@ -153,5 +111,39 @@ internal sealed class BackupLocks(StorageOptions storage, string dataDirectory)
 
             await Task.Delay(TimeSpan.FromMilliseconds(200), cancellationToken);
         }
+    }
+
+    /// <summary>
+    /// Opens a dedicated (unpooled) session and calls <paramref name="function"/> on
+    /// <paramref name="key"/>: the open connection when it granted the lock, else null. Closing
+    /// the session releases the lock, even if the process dies.
+    /// </summary>
+    private async Task<NpgsqlConnection?> TryAdvisoryLockAsync(string function, long key, string? applicationName, CancellationToken cancellationToken)
+    {
+        var builder = new NpgsqlConnectionStringBuilder(storage.PostgreSqlConnectionString()) { Pooling = false };
+        if (applicationName is not null)
+        {
+            builder.ApplicationName = applicationName;
+        }
+
+        var connection = new NpgsqlConnection(builder.ConnectionString);
+        try
+        {
+            await connection.OpenAsync(cancellationToken);
+            await using var command = new NpgsqlCommand($"SELECT {function}(@key)", connection);
+            command.Parameters.AddWithValue("key", key);
+            if (await command.ExecuteScalarAsync(cancellationToken) is true)
+            {
+                return connection;
+            }
+        }
+        catch
+        {
+            await connection.DisposeAsync();
+            throw;
+        }
+
+        await connection.DisposeAsync();
+        return null;
     }
 }
