@@ -57,14 +57,35 @@ public sealed class RemoteHost : IAsyncDisposable
             settings[key] = value;
         }
 
-        var log = new CapturedLog();
-        var app = EstimoRemoteApp.Build([], builder =>
+        // The management port is picked free before Kestrel binds it, so a parallel test can take
+        // it in between: pick another and start again (only when the test did not choose it).
+        var choosePort = overrides is null || !overrides.ContainsKey("Monitoring:ManagementPort");
+        for (var attempt = 1; ; attempt++)
         {
-            builder.Configuration.AddInMemoryCollection(settings);
-            builder.Services.AddLogEventSink(log);
-        });
-        var host = new RemoteHost(app, root, log);
-        await app.StartAsync();
+            var log = new CapturedLog();
+            var app = EstimoRemoteApp.Build([], builder =>
+            {
+                builder.Configuration.AddInMemoryCollection(settings);
+                builder.Services.AddLogEventSink(log);
+            });
+            try
+            {
+                await app.StartAsync();
+            }
+            catch (IOException ex) when (choosePort && attempt < 5 && ex.InnerException is Microsoft.AspNetCore.Connections.AddressInUseException)
+            {
+                await app.DisposeAsync();
+                settings["Monitoring:ManagementPort"] = FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture);
+                continue;
+            }
+
+            return Started(new RemoteHost(app, root, log), settings);
+        }
+    }
+
+    private static RemoteHost Started(RemoteHost host, Dictionary<string, string?> settings)
+    {
+        var app = host._app;
         var managementPort = int.Parse(settings["Monitoring:ManagementPort"]!, System.Globalization.CultureInfo.InvariantCulture);
         var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses
             .Select(a => new Uri(a.Replace("[::]", "127.0.0.1", StringComparison.Ordinal)))
